@@ -1,0 +1,7 @@
+// flowrl/backbone.h — umbrella header of the flowrl backbone library (flowrl::backbone).
+#pragma once
+
+#include <flowrl/backbone/flow_attention.h>
+#include <flowrl/backbone/flowformer.h>
+#include <flowrl/backbone/options.h>
+#include <flowrl/backbone/softmax_attention.h>

@@ -1,0 +1,44 @@
+// Softmax (scaled dot-product) multi-head attention, the quadratic baseline.
+//
+// Shape legend: B batch, H heads, L queries, S keys/values, d head width.
+#include <flowrl/backbone/softmax_attention.h>
+
+#include <cmath>
+
+#include "attention_common.h"
+
+namespace flowrl {
+
+SoftmaxAttentionImpl::SoftmaxAttentionImpl(const SoftmaxAttentionOptions& options_) : options(options_) {
+  reset();
+}
+
+void SoftmaxAttentionImpl::reset() {
+  detail::validate_attention_options(options, "SoftmaxAttention");
+  auto p = detail::register_projections(*this, options);
+  query_projection = p.query;
+  key_projection = p.key;
+  value_projection = p.value;
+  out_projection = p.out;
+  dropout = p.dropout;
+}
+
+torch::Tensor SoftmaxAttentionImpl::forward(const torch::Tensor& queries, const torch::Tensor& keys,
+                                            const torch::Tensor& values) {
+  detail::check_attention_inputs(queries, keys, values, options, "SoftmaxAttention");
+  const auto H = options.n_heads();
+  auto q = detail::split_heads(query_projection(queries), H);                // [B,H,L,d]
+  auto k = detail::split_heads(key_projection(keys), H);                     // [B,H,S,d]
+  auto v = detail::split_heads(value_projection(values), H);                 // [B,H,S,d]
+  const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
+  auto scores = torch::matmul(q, k.transpose(-1, -2)) * scale;               // [B,H,L,S]
+  if (options.causal()) {
+    const auto L = q.size(2);
+    auto future = torch::ones({L, L}, q.options().dtype(torch::kBool)).triu(1);  // [L,L]
+    scores = scores.masked_fill(future, -std::numeric_limits<double>::infinity());
+  }
+  auto out = torch::matmul(torch::softmax(scores, -1), v);                   // [B,H,L,d]
+  return dropout(out_projection(detail::merge_heads(out)));                  // [B,L,d_output]
+}
+
+}  // namespace flowrl

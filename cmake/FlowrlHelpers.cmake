@@ -1,0 +1,56 @@
+# Shared helpers for flowrl targets.
+
+# flowrl_warnings(<target>): project warning set, scoped to the target.
+function(flowrl_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+  if(FLOWRL_WARNINGS_AS_ERRORS)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+# flowrl_torch_pch(<target>): precompile the torch headers for a target that includes them.
+# Torch headers dominate compile time; a per-target PCH compiles them once per target.
+function(flowrl_torch_pch target)
+  if(FLOWRL_PCH)
+    target_precompile_headers(${target} PRIVATE <torch/torch.h>)
+  endif()
+endfunction()
+
+# flowrl_library(<name> SOURCES ... [PUBLIC_LINKS ...] [PRIVATE_LINKS ...] [TORCH])
+# Creates flowrl_<name> with alias flowrl::<name>, public include dir <folder>/include,
+# installed and exported as flowrl::<name>.
+function(flowrl_library name)
+  cmake_parse_arguments(ARG "TORCH" "" "SOURCES;PUBLIC_LINKS;PRIVATE_LINKS" ${ARGN})
+  add_library(flowrl_${name} ${ARG_SOURCES})
+  add_library(flowrl::${name} ALIAS flowrl_${name})
+  set_target_properties(flowrl_${name} PROPERTIES EXPORT_NAME ${name} OUTPUT_NAME flowrl_${name}
+                        POSITION_INDEPENDENT_CODE ON)
+  target_compile_features(flowrl_${name} PUBLIC cxx_std_17)
+  target_include_directories(flowrl_${name} PUBLIC
+    $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+  target_link_libraries(flowrl_${name} PUBLIC ${ARG_PUBLIC_LINKS} PRIVATE ${ARG_PRIVATE_LINKS})
+  flowrl_warnings(flowrl_${name})
+  if(ARG_TORCH)
+    flowrl_torch_pch(flowrl_${name})
+  endif()
+  install(TARGETS flowrl_${name} EXPORT flowrlTargets
+    ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+    LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+    RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  install(DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+endfunction()
+
+# flowrl_add_test(<name> SOURCES ... LINKS ... [TORCH])
+# A Catch2 test executable registered with CTest through catch_discover_tests.
+function(flowrl_add_test name)
+  cmake_parse_arguments(ARG "TORCH" "" "SOURCES;LINKS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE flowrl_test_main ${ARG_LINKS})
+  flowrl_warnings(${name})
+  if(ARG_TORCH)
+    flowrl_torch_pch(${name})
+  endif()
+  catch_discover_tests(${name} WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}
+    PROPERTIES ENVIRONMENT "FLOWRL_TEST_DATA=${PROJECT_SOURCE_DIR}/tests/data")
+endfunction()

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Install every Debian package flowrl needs to build, test and run (Debian 12).
+# Idempotent: packages already present are skipped. Run as root (or with sudo available).
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libtorch-dev            # LibTorch C++ frontend (CPU build on Debian 12)
+  libopenblas0-pthread    # fast BLAS for LibTorch (reference BLAS is ~30x slower)
+  libhdf5-dev             # D4RL datasets, policies, golden files
+  libyaml-cpp-dev         # configs
+  libboost-program-options-dev  # CLIs
+  catch2                  # tests (v2)
+  libmujoco-dev           # environments
+  libqhull-dev            # MuJoCo's CMake config names its include dir
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
