@@ -52,5 +52,5 @@ function(flowrl_add_test name)
     flowrl_torch_pch(${name})
   endif()
   catch_discover_tests(${name} WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}
-    PROPERTIES ENVIRONMENT "FLOWRL_TEST_DATA=${PROJECT_SOURCE_DIR}/tests/data")
+    PROPERTIES ENVIRONMENT "FLOWRL_TEST_DATA=${PROJECT_SOURCE_DIR}/tests/fixtures")
 endfunction()

@@ -65,7 +65,7 @@ std::vector<std::string> list_h5_group(const std::string& file, const std::strin
 
 std::string test_data_dir() {
   if (const char* dir = std::getenv("FLOWRL_TEST_DATA")) return dir;
-  return FLOWRL_SOURCE_DIR "/tests/data";
+  return FLOWRL_SOURCE_DIR "/tests/fixtures";
 }
 
 }  // namespace flowrl::test

@@ -20,7 +20,7 @@ double read_h5_attr(const std::string& file, const std::string& path, const std:
 /// Names of the direct children of group `path`.
 std::vector<std::string> list_h5_group(const std::string& file, const std::string& path);
 
-/// The test-data folder: $FLOWRL_TEST_DATA (set by CTest), else tests/data relative to the source tree.
+/// The test-data folder: $FLOWRL_TEST_DATA (set by CTest), else tests/fixtures relative to the source tree.
 std::string test_data_dir();
 
 }  // namespace flowrl::test
