@@ -16,7 +16,7 @@ struct File {
   ~File() { H5Fclose(id); }
 };
 
-herr_t collect(hid_t, const char* name, const H5L_info2_t*, void* out) {
+herr_t collect(hid_t, const char* name, const H5L_info_t*, void* out) {
   static_cast<std::vector<std::string>*>(out)->emplace_back(name);
   return 0;
 }
@@ -59,7 +59,7 @@ double read_h5_attr(const std::string& file, const std::string& path, const std:
 std::vector<std::string> list_h5_group(const std::string& file, const std::string& path) {
   File f(file);
   std::vector<std::string> names;
-  H5Literate_by_name2(f.id, path.c_str(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect, &names, H5P_DEFAULT);
+  H5Literate_by_name(f.id, path.c_str(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect, &names, H5P_DEFAULT);
   return names;
 }
 

@@ -87,6 +87,8 @@ struct FlowformerOptions {
   /// LayerNorm epsilon.
   TORCH_ARG(double, layer_norm_eps) = 1e-5;
 
+  // (TORCH_ARG leaves the access level private.)
+ public:
   /// The attention options a block of this stack uses.
   FlowAttentionOptions attention_options() const {
     return FlowAttentionOptions(d_model_, n_heads_)
