@@ -4,10 +4,26 @@
 #include <flowrl/backbone/softmax_attention.h>
 
 #include <cmath>
+#include <limits>
 
 #include "attention_common.h"
 
 namespace flowrl {
+
+namespace softmax {
+
+torch::Tensor kernel(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, bool causal) {
+  const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
+  auto scores = torch::matmul(q, k.transpose(-1, -2)) * scale;               // [B,H,L,S]
+  if (causal) {
+    const auto L = q.size(2);
+    auto future = torch::ones({L, L}, q.options().dtype(torch::kBool)).triu(1);  // [L,L]
+    scores = scores.masked_fill(future, -std::numeric_limits<double>::infinity());
+  }
+  return torch::matmul(torch::softmax(scores, -1), v);                       // [B,H,L,dv]
+}
+
+}  // namespace softmax
 
 SoftmaxAttentionImpl::SoftmaxAttentionImpl(const SoftmaxAttentionOptions& options_) : options(options_) {
   reset();
@@ -30,14 +46,7 @@ torch::Tensor SoftmaxAttentionImpl::forward(const torch::Tensor& queries, const 
   auto q = detail::split_heads(query_projection(queries), H);                // [B,H,L,d]
   auto k = detail::split_heads(key_projection(keys), H);                     // [B,H,S,d]
   auto v = detail::split_heads(value_projection(values), H);                 // [B,H,S,d]
-  const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
-  auto scores = torch::matmul(q, k.transpose(-1, -2)) * scale;               // [B,H,L,S]
-  if (options.causal()) {
-    const auto L = q.size(2);
-    auto future = torch::ones({L, L}, q.options().dtype(torch::kBool)).triu(1);  // [L,L]
-    scores = scores.masked_fill(future, -std::numeric_limits<double>::infinity());
-  }
-  auto out = torch::matmul(torch::softmax(scores, -1), v);                   // [B,H,L,d]
+  auto out = softmax::kernel(q, k, v, options.causal());                   // [B,H,L,d]
   return dropout(out_projection(detail::merge_heads(out)));                  // [B,L,d_output]
 }
 

@@ -35,4 +35,10 @@ class SoftmaxAttentionImpl : public torch::nn::Cloneable<SoftmaxAttentionImpl> {
 };
 TORCH_MODULE(SoftmaxAttention);
 
+namespace softmax {
+/// Scaled dot-product kernel on head-split tensors: q [B,H,L,d], k [B,H,S,d], v [B,H,S,dv] -> [B,H,L,dv].
+/// Causal masks positions > t (requires L == S). Exposed for tests and benchmarks.
+torch::Tensor kernel(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, bool causal);
+}  // namespace softmax
+
 }  // namespace flowrl
