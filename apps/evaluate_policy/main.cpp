@@ -1,0 +1,155 @@
+// evaluate-policy — run an agent for N episodes on a MuJoCo env, in parallel, and report per-episode
+// returns and lengths plus mean ± std of raw and D4RL-normalized returns (optionally as JSON).
+//
+//   evaluate-policy --policy data/policies/hopper-trpo.h5 --env hopper --episodes 30 --seed 0
+//
+// Agents: --policy FILE.h5 (an mlp-policy/1 behaviour policy). The evaluation options, the env, the
+// episode loop and the report are agent-independent (run_evaluation below); another agent kind
+// (e.g. --checkpoint RUN_DIR --target-return R... for a Decision Transformer) adds its own option
+// group and a function that builds an envs::Policy, and reuses the rest.
+#include <flowrl/behaviour/behaviour_policy.h>
+#include <flowrl/core/error.h>
+#include <flowrl/envs/evaluate.h>
+#include <flowrl/envs/registry.h>
+#include <flowrl/envs/vector_env.h>
+
+#include <boost/program_options.hpp>
+
+#include <algorithm>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+
+namespace po = boost::program_options;
+using namespace flowrl;
+
+namespace {
+
+// options every agent kind shares
+struct EvalArgs {
+  std::string env;
+  int64_t episodes = 10;
+  uint64_t seed = 0;
+  std::optional<double> reset_noise_scale;
+  int64_t threads = 1;
+  int64_t num_envs = 0;
+  std::string json;
+  bool quiet = false;
+};
+
+po::options_description eval_options(EvalArgs& a) {
+  po::options_description d("Evaluation");
+  d.add_options()
+      ("env", po::value(&a.env)->required(), "environment: hopper, halfcheetah, walker2d, or a D4RL dataset name (hopper-medium-v2)")
+      ("episodes", po::value(&a.episodes)->default_value(10), "number of episodes")
+      ("seed", po::value(&a.seed)->default_value(0), "seed; episode e resets with a seed derived from (seed, e)")
+      ("reset-noise-scale", po::value<double>(), "Gym v3 reset noise scale (default: the env's; 0 = deterministic reset)")
+      ("threads", po::value(&a.threads)->default_value(std::max<int64_t>(1, std::thread::hardware_concurrency())),
+       "threads stepping the env copies (results do not depend on it)")
+      ("num-envs", po::value(&a.num_envs)->default_value(0), "env copies running at once (0: min(episodes, 8 x threads))")
+      ("json", po::value(&a.json), "also write the results as JSON to this file")
+      ("quiet", po::bool_switch(&a.quiet), "print only the summary, not every episode");
+  return d;
+}
+
+// the behaviour-policy agent
+struct PolicyArgs {
+  std::string policy;
+  bool stochastic = false;
+  std::optional<double> noise_std;
+};
+
+po::options_description policy_options(PolicyArgs& a) {
+  po::options_description d("Behaviour policy (mlp-policy/1 HDF5, e.g. data/policies/*.h5)");
+  d.add_options()
+      ("policy", po::value(&a.policy), "policy file")
+      ("stochastic", po::bool_switch(&a.stochastic), "sample actions instead of the deterministic action")
+      ("noise-std", po::value<double>(), "Gaussian action noise for --stochastic with policies that have no log-std (ARS)");
+  return d;
+}
+
+// builds the env copies, runs the episodes, prints and writes the report
+int run_evaluation(const EvalArgs& args, envs::Policy& policy, std::map<std::string, std::string> info) {
+  FLOWRL_CHECK(args.episodes >= 1, "--episodes must be >= 1, got ", args.episodes);
+  FLOWRL_CHECK(args.threads >= 1, "--threads must be >= 1, got ", args.threads);
+  FLOWRL_CHECK(args.num_envs >= 0, "--num-envs must be >= 0, got ", args.num_envs);
+  const int64_t copies = args.num_envs > 0 ? std::min(args.num_envs, args.episodes)
+                                           : std::min(args.episodes, 8 * args.threads);
+  envs::EnvOptions env_options;
+  if (args.reset_noise_scale) env_options.reset_noise_scale(*args.reset_noise_scale);
+  envs::VectorEnv venv(args.env, envs::VectorEnvOptions(copies).threads(args.threads).env(env_options));
+
+  envs::EvaluationResult result = envs::evaluate(venv, policy, envs::EvaluateOptions(args.episodes).seed(args.seed));
+  info["env_arg"] = args.env;
+  info["threads"] = std::to_string(args.threads);
+  info["reset_noise_scale"] = args.reset_noise_scale ? std::to_string(*args.reset_noise_scale) : "default";
+  result.info = std::move(info);
+
+  if (!args.quiet) std::cout << envs::format_episodes(result);
+  std::cout << envs::format_summary(result);
+  if (!args.json.empty()) {
+    envs::write_json(result, args.json);
+    std::cout << "wrote " << args.json << "\n";
+  }
+  return 0;
+}
+
+int run_behaviour_policy(const EvalArgs& args, const PolicyArgs& p) {
+  behaviour::MlpPolicy mlp = behaviour::MlpPolicy::load(p.policy);
+  {
+    // spaces of the env, to check the policy fits
+    auto probe = envs::make_env(args.env);
+    behaviour::check_policy_env(mlp, args.env, static_cast<int64_t>(probe->observation_space().dim()),
+                                static_cast<int64_t>(probe->action_space().dim()));
+  }
+  std::map<std::string, std::string> info = {
+      {"agent", "mlp-policy"},
+      {"policy", p.policy},
+      {"algorithm", mlp.info().algorithm},
+      {"policy_env_id", mlp.info().env_id},
+      {"actions", p.stochastic ? "stochastic" : "deterministic"},
+  };
+  if (p.noise_std) info["noise_std"] = std::to_string(*p.noise_std);
+  behaviour::BehaviourPolicy policy(std::move(mlp),
+                                    behaviour::BehaviourPolicyOptions().stochastic(p.stochastic).noise_std(p.noise_std));
+  return run_evaluation(args, policy, std::move(info));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    EvalArgs eval;
+    PolicyArgs pol;
+    po::options_description all("evaluate-policy: run an agent on an environment and report its returns\n\nUsage: "
+                                "evaluate-policy --policy FILE.h5 --env NAME [options]");
+    all.add_options()("help,h", "show this help");
+    all.add(eval_options(eval)).add(policy_options(pol));
+
+    po::variables_map vm;
+    po::store(po::parse_command_line(argc, argv, all), vm);
+    if (vm.count("help") || argc == 1) {
+      std::cout << all << "\n";
+      return 0;
+    }
+    po::notify(vm);
+    if (vm.count("reset-noise-scale")) eval.reset_noise_scale = vm["reset-noise-scale"].as<double>();
+    if (vm.count("noise-std")) pol.noise_std = vm["noise-std"].as<double>();
+
+    // one agent kind per run
+    FLOWRL_CHECK(!pol.policy.empty(), "no agent given; pass --policy FILE.h5 (an mlp-policy/1 file, e.g. "
+                                      "data/policies/hopper-trpo.h5)");
+    return run_behaviour_policy(eval, pol);
+  } catch (const po::error& e) {
+    std::cerr << "evaluate-policy: " << e.what() << " (see --help)\n";
+    return 2;
+  } catch (const flowrl::Error& e) {
+    std::cerr << "evaluate-policy: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "evaluate-policy: unexpected error: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,38 @@
+// flowrl/envs/registry.h — environments by name.
+//
+// Built in: "hopper", "halfcheetah", "walker2d". A name may also be a D4RL dataset name
+// ("hopper-medium-v2", "walker2d-medium-replay-v2", ...) or a Gym id ("Hopper-v3"); both map to the
+// env the data came from.
+//
+//   auto env = make_env("hopper-medium-v2");            // a Hopper
+//   register_env("my-env", [](const EnvOptions& o) { return std::make_unique<MyEnv>(o); });
+#pragma once
+
+#include <flowrl/envs/env.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace flowrl::envs {
+
+/// Builds an env from options.
+using EnvFactory = std::function<std::unique_ptr<Env>(const EnvOptions&)>;
+
+/// Registers `factory` under `name` (lowercase letters, digits, '-', '_'). Throws flowrl::Error if the
+/// name is taken or malformed.
+void register_env(const std::string& name, EnvFactory factory);
+
+/// The registered env a name refers to: a registered name, a D4RL dataset name
+/// (<env>-<random|medium|expert|medium-replay|medium-expert|full-replay>-v<N>) or a Gym id
+/// (Hopper-v2/v3, HalfCheetah-v2/v3, Walker2d-v2/v3). Throws flowrl::Error listing the known names.
+std::string resolve_env_name(const std::string& name);
+
+/// A new env for `name` (anything resolve_env_name() accepts).
+std::unique_ptr<Env> make_env(const std::string& name, const EnvOptions& options = {});
+
+/// Registered env names, sorted.
+std::vector<std::string> registered_envs();
+
+}  // namespace flowrl::envs
