@@ -5,6 +5,9 @@
 #include <flowrl/backbone/flow_attention.h>
 #include <flowrl/core/error.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "attention_common.h"
 
 namespace flowrl {
@@ -62,32 +65,110 @@ torch::Tensor apply_allocation(torch::Tensor out, const CausalFactors& f) {
   return f.allocation.defined() ? out * f.allocation : out;
 }
 
-// sum_{tau <= t} (q_t . k_tau) v_tau, chunk by chunk: masked products inside a chunk plus a running
-// d x dv state carried across chunk boundaries.
-torch::Tensor causal_linear_chunked(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                    int64_t chunk) {
-  const auto B = q.size(0), H = q.size(1), L = q.size(2), d = q.size(3), dv = v.size(3);
-  const auto C = std::min(chunk, L);
-  const auto N = (L + C - 1) / C;
-  const auto pad = N * C - L;
-  auto chunks = [&](const torch::Tensor& x) {  // [B,H,L,e] -> [B,H,N,C,e]; zero rows pad the tail
+// Chunked causal Flow-Attention. Every prefix sum P_t[x] = sum_{tau <= t} x_tau splits into the
+// part inside t's chunk, read off the chunk's masked score matrix A[t, tau] = Qs_t . Ks_tau, and the
+// part before the chunk, carried as one d-vector (or d x dv state) per chunk boundary. The eps terms
+// expand exactly: <a + eps, b + eps> = <a, b> + eps (sum a + sum b) + d eps^2.
+class CausalChunks {
+ public:
+  CausalChunks(const torch::Tensor& q, int64_t chunk)
+      : B_(q.size(0)), H_(q.size(1)), L_(q.size(2)), C_(std::min(chunk, q.size(2))), N_((L_ + C_ - 1) / C_) {}
+
+  // [B,H,L,e] -> [B,H,N,C,e]; zero rows pad the tail (they follow every real position, so no real
+  // position sees them).
+  torch::Tensor split(const torch::Tensor& x) const {
+    const auto pad = N_ * C_ - L_;
     auto p = pad > 0 ? torch::constant_pad_nd(x, {0, 0, 0, pad}) : x;
-    return p.reshape({B, H, N, C, x.size(3)});
-  };
-  auto qc = chunks(q);                                                   // [B,H,N,C,d]
-  auto kc = chunks(k);                                                   // [B,H,N,C,d]
-  auto vc = chunks(v);                                                   // [B,H,N,C,dv]
-  auto mask = torch::ones({C, C}, q.options().dtype(torch::kBool)).tril();  // [C,C]
-  auto scores = torch::matmul(qc, kc.transpose(-1, -2)).masked_fill(mask.logical_not(), 0.0);  // [B,H,N,C,C]
-  auto out = torch::matmul(scores, vc);                                  // [B,H,N,C,dv]
-  if (N > 1) {
-    auto kv = torch::matmul(kc.transpose(-1, -2), vc);                   // [B,H,N,d,dv] per-chunk state
-    auto before = torch::constant_pad_nd(kv.narrow(2, 0, N - 1), {0, 0, 0, 0, 1, 0});  // [B,H,N,d,dv]
-    auto state = before.cumsum(2);                                       // [B,H,N,d,dv] state entering chunk
-    out = out + torch::matmul(qc, state);                                // [B,H,N,C,dv]
+    return p.reshape({B_, H_, N_, C_, x.size(3)});
   }
-  (void)d;
-  return out.reshape({B, H, N * C, dv}).narrow(2, 0, L);                 // [B,H,L,dv]
+  // [B,H,N,C,e] -> [B,H,L,e]
+  torch::Tensor merge(const torch::Tensor& x) const {
+    return x.reshape({B_, H_, N_ * C_, x.size(4)}).narrow(2, 0, L_);
+  }
+  // Sum of w_i x_i over each chunk, w [B,H,N,C] (undefined: 1), x [B,H,N,C,e] -> [B,H,N,e].
+  static torch::Tensor chunk_sum(const torch::Tensor& x, const torch::Tensor& w = {}) {
+    return w.defined() ? torch::matmul(w.unsqueeze(-2), x).squeeze(-2) : x.sum(-2);
+  }
+  // Sum over all earlier chunks: s [B,H,N,...] -> [B,H,N,...], zero for the first chunk.
+  static torch::Tensor before(const torch::Tensor& s) {
+    const auto N = s.size(2);
+    std::vector<int64_t> pad(2 * (s.dim() - 2), 0);
+    pad[pad.size() - 2] = 1;  // one zero slice in front along dim 2
+    return torch::constant_pad_nd(s.narrow(2, 0, N - 1), pad).cumsum(2);
+  }
+  // Global prefix sum over positions of a per-position scalar x [B,H,N,C].
+  torch::Tensor prefix(const torch::Tensor& x) const {
+    return x.reshape({B_, H_, N_ * C_}).cumsum(-1).reshape({B_, H_, N_, C_});
+  }
+  // x . s for every position: x [B,H,N,C,d], s [B,H,N,d] -> [B,H,N,C].
+  static torch::Tensor dot(const torch::Tensor& x, const torch::Tensor& s) {
+    return torch::matmul(x, s.unsqueeze(-1)).squeeze(-1);
+  }
+
+  int64_t chunks() const { return N_; }
+  int64_t chunk() const { return C_; }
+
+ private:
+  int64_t B_, H_, L_, C_, N_;
+};
+
+torch::Tensor causal_chunked(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                             const KernelOptions& opt) {
+  const CausalChunks ch(q, opt.chunk_size);
+  const auto C = ch.chunk(), N = ch.chunks();
+  const double eps = opt.eps, d_eps2 = static_cast<double>(q.size(3)) * eps * eps;
+  const bool carry = N > 1;  // contributions from earlier chunks
+  auto qs = torch::sigmoid(ch.split(q));                                  // [B,H,N,C,d]
+  auto ks = torch::sigmoid(ch.split(k));                                  // [B,H,N,C,d]
+  auto vc = ch.split(v);                                                  // [B,H,N,C,dv]
+  auto n = torch::arange(1, N * C + 1, q.options()).view({N, C});         // [N,C] 1-based positions
+  auto sq = qs.sum(-1), sk = ks.sum(-1);                                  // [B,H,N,C]
+  // Masked score matrices: lower[t, tau] = A[t, tau] for tau <= t; upper[tau, t] = A[tau, t] for tau <= t.
+  auto ones = torch::ones({C, C}, q.options());
+  auto scores = torch::matmul(qs, ks.transpose(-1, -2));                  // [B,H,N,C,C]
+  auto lower = scores * ones.tril();                                      // [B,H,N,C,C]
+  auto upper = scores * ones.triu();                                      // [B,H,N,C,C]
+  scores.reset();                                                         // not needed past here
+
+  // 1. incoming I_t = n / <Qs_t + eps, P_t[Ks] + eps>, outgoing O_t = n / <Ks_t + eps, P_t[Qs] + eps>
+  auto in_dot = lower.sum(-1);                                            // [B,H,N,C]
+  auto out_dot = upper.sum(-2);                                           // [B,H,N,C]
+  if (carry) {
+    in_dot = in_dot + CausalChunks::dot(qs, CausalChunks::before(CausalChunks::chunk_sum(ks)));
+    out_dot = out_dot + CausalChunks::dot(ks, CausalChunks::before(CausalChunks::chunk_sum(qs)));
+  }
+  auto incoming = n / (in_dot + eps * (sq + ch.prefix(sk)) + d_eps2);    // [B,H,N,C]
+  auto outgoing = n / (out_dot + eps * (sk + ch.prefix(sq)) + d_eps2);   // [B,H,N,C]
+
+  // 2-3. allocation A_t = sigmoid(<Qs_t + eps, P_t[O Ks] + eps> / n)
+  torch::Tensor row_scale = incoming / n;                                 // [B,H,N,C]
+  if (opt.allocation) {
+    auto sink = torch::matmul(lower, outgoing.unsqueeze(-1)).squeeze(-1);  // [B,H,N,C]
+    if (carry) {
+      sink = sink + CausalChunks::dot(qs, CausalChunks::before(CausalChunks::chunk_sum(ks, outgoing)));
+    }
+    sink = (sink + eps * (sq + ch.prefix(outgoing * sk)) + d_eps2) / n;   // [B,H,N,C]
+    row_scale = row_scale * torch::sigmoid(sink);                         // [B,H,N,C]
+  }
+  //      competition C_t = n exp(Ohat_t) / P_t[exp(Ohat)], Ohat_t = clamp(<Ks_t + eps, P_t[I Qs] + eps> / n)
+  auto values = vc;                                                       // [B,H,N,C,dv]
+  if (opt.competition) {
+    auto source = torch::matmul(incoming.unsqueeze(-2), upper).squeeze(-2);  // [B,H,N,C]
+    if (carry) {
+      source = source + CausalChunks::dot(ks, CausalChunks::before(CausalChunks::chunk_sum(qs, incoming)));
+    }
+    source = (source + eps * (sk + ch.prefix(incoming * sq)) + d_eps2) / n;  // [B,H,N,C]
+    auto e = torch::exp(source.clamp(-opt.clamp, opt.clamp));              // [B,H,N,C]
+    values = vc * (n * e / ch.prefix(e)).unsqueeze(-1);                    // [B,H,N,C,dv]
+  }
+
+  // 4. R_t = A_t (I_t / n_t) Qs_t^T P_t[Ks (C V)^T]: masked products in the chunk + the carried state.
+  auto out = torch::matmul(lower, values);                                // [B,H,N,C,dv]
+  if (carry) {
+    auto state = CausalChunks::before(torch::matmul(ks.transpose(-1, -2), values));  // [B,H,N,d,dv]
+    out = out + torch::matmul(qs, state);                                 // [B,H,N,C,dv]
+  }
+  return ch.merge(out * row_scale.unsqueeze(-1));                         // [B,H,L,dv]
 }
 
 }  // namespace
@@ -120,8 +201,7 @@ torch::Tensor noncausal(const torch::Tensor& q, const torch::Tensor& k, const to
 
 torch::Tensor causal(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                      const KernelOptions& opt) {
-  auto f = causal_factors(q, k, v, opt);
-  return apply_allocation(causal_linear_chunked(f.q, f.k, f.v, opt.chunk_size), f);  // [B,H,L,dv]
+  return causal_chunked(q, k, v, opt);  // [B,H,L,dv]
 }
 
 torch::Tensor causal_naive(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,

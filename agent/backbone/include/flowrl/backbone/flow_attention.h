@@ -47,7 +47,7 @@ struct KernelOptions {
   double clamp = 1.0;
   bool competition = true;
   bool allocation = true;
-  int64_t chunk_size = 64;
+  int64_t chunk_size = 32;
 };
 
 /// Non-causal kernel. q [B,H,L,d], k [B,H,S,d], v [B,H,S,dv] (raw, before phi) -> [B,H,L,dv].

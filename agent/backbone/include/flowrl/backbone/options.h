@@ -40,7 +40,7 @@ struct FlowAttentionOptions {
   /// Sink allocation (sigmoid of conserved incoming flow); false is the paper's ablation A = 1.
   TORCH_ARG(bool, allocation) = true;
   /// Chunk length of the causal Flow-Attention kernel (memory O(B*H*L*chunk) for the intra-chunk part).
-  TORCH_ARG(int64_t, chunk_size) = 64;
+  TORCH_ARG(int64_t, chunk_size) = 32;
 };
 
 /// SoftmaxAttention takes the same options (eps, clamp, competition, allocation, chunk_size are unused).
@@ -83,7 +83,7 @@ struct FlowformerOptions {
   /// Flow-Attention sink allocation (false: ablation).
   TORCH_ARG(bool, allocation) = true;
   /// Causal Flow-Attention chunk length.
-  TORCH_ARG(int64_t, chunk_size) = 64;
+  TORCH_ARG(int64_t, chunk_size) = 32;
   /// LayerNorm epsilon.
   TORCH_ARG(double, layer_norm_eps) = 1e-5;
 
