@@ -1,0 +1,129 @@
+// recipes.cpp — the recipe table and build_recipe() (see recipes.h, docs/datasets.md).
+#include "recipes.h"
+
+#include <flowrl/core/error.h>
+#include <flowrl/data/d4rl_ops.h>
+#include <flowrl/envs/random.h>
+#include <flowrl/envs/registry.h>
+
+#include <cmath>
+#include <map>
+
+namespace flowrl::collect {
+
+namespace {
+
+struct EnvPolicies {
+  Behaviour low;      // the weakest trained policy
+  Behaviour medium;   // about 1/3 - 1/2 of expert return
+  Behaviour expert;   // at or above D4RL's expert reference
+  int64_t replay_rows;  // D4RL's medium-replay size for this env
+};
+
+Behaviour file(const std::string& dir, const std::string& name, bool stochastic) {
+  Behaviour b;
+  b.policy = dir + "/" + name;
+  b.stochastic = stochastic;
+  return b;
+}
+
+Behaviour noisy(Behaviour b, double sigma) {
+  b.action_noise = sigma;
+  return b;
+}
+
+// the policy choices per env; returns measured with evaluate-policy are in docs/datasets.md
+EnvPolicies policies_for(const std::string& env, const std::string& dir) {
+  if (env == "hopper")
+    return {file(dir, "hopper-a2c.h5", true), file(dir, "hopper-sac.h5", true), file(dir, "hopper-trpo.h5", false),
+            402000};
+  if (env == "halfcheetah")
+    return {file(dir, "halfcheetah-a2c.h5", true), file(dir, "halfcheetah-ars.h5", false),
+            file(dir, "halfcheetah-tqc.h5", true), 202000};
+  if (env == "walker2d")
+    return {file(dir, "walker2d-a2c.h5", true), file(dir, "walker2d-ppo.h5", false),
+            file(dir, "walker2d-trpo.h5", false), 302000};
+  fail("no dataset recipes for env '", env, "'; recipes exist for hopper, halfcheetah, walker2d.");
+}
+
+}  // namespace
+
+std::vector<std::string> recipe_names() { return {"random", "medium", "expert", "medium-expert", "mixed"}; }
+
+Recipe find_recipe(const std::string& env_name, const std::string& name, const std::string& policies_dir) {
+  const std::string env = envs::resolve_env_name(env_name);
+  const EnvPolicies p = policies_for(env, policies_dir);
+  Recipe r;
+  r.env = env;
+  r.name = name;
+  Behaviour random;  // policy "random"
+  if (name == "random") {
+    r.rungs = {{"random", random, 1.0}};
+    r.default_transitions = 1000000;
+  } else if (name == "medium") {
+    r.rungs = {{"medium", p.medium, 1.0}};
+    r.default_transitions = 1000000;
+  } else if (name == "expert") {
+    r.rungs = {{"expert", p.expert, 1.0}};
+    r.default_transitions = 1000000;
+  } else if (name == "medium-expert") {
+    r.kind = RecipeKind::kStitch;
+    r.rungs = {{"medium", p.medium, 0.5}, {"expert", p.expert, 0.5}};
+    r.default_transitions = 2000000;
+  } else if (name == "mixed") {
+    r.kind = RecipeKind::kLadder;
+    r.rungs = {{"random", random, 0.10},
+               {"low+noise", noisy(p.low, 0.3), 0.20},
+               {"low", p.low, 0.20},
+               {"medium+noise", noisy(p.medium, 0.3), 0.25},
+               {"medium", p.medium, 0.25}};
+    r.default_transitions = p.replay_rows;
+  } else {
+    std::string known;
+    for (const auto& n : recipe_names()) known += (known.empty() ? "" : ", ") + n;
+    fail("unknown recipe '", name, "'; known recipes: ", known, ".");
+  }
+  return r;
+}
+
+data::D4RLDataset build_recipe(const Recipe& recipe, int64_t transitions, const RolloutOptions& options) {
+  const int64_t total = transitions > 0 ? transitions : recipe.default_transitions;
+  auto run = [&](const Rung& rung, int64_t rows, uint64_t seed) {
+    RolloutOptions o = options;
+    o.env = recipe.env;
+    o.transitions = rows;
+    o.seed = seed;
+    o.label = recipe.id() + " " + rung.label;
+    return collect(rung.behaviour, o);
+  };
+  switch (recipe.kind) {
+    case RecipeKind::kSingle:
+      return run(recipe.rungs.at(0), total, options.seed);
+    case RecipeKind::kStitch: {
+      // as D4RL: the medium and expert datasets of the same seed, medium cut after its last done
+      const int64_t half = total / 2;
+      const auto first = run(recipe.rungs.at(0), half, options.seed);
+      const auto second = run(recipe.rungs.at(1), total - half, options.seed);
+      return data::stitch_d4rl(first, second);
+    }
+    case RecipeKind::kLadder: {
+      std::vector<data::D4RLDataset> parts;
+      int64_t used = 0;
+      for (size_t r = 0; r < recipe.rungs.size(); ++r) {
+        const bool last = r + 1 == recipe.rungs.size();
+        const int64_t rows = last ? total - used
+                                  : std::max<int64_t>(1, std::llround(recipe.rungs[r].share * double(total)));
+        FLOWRL_CHECK(rows > 0, "recipe ", recipe.id(), ": --transitions ", total, " is too small for its ",
+                     recipe.rungs.size(), " rungs.");
+        auto part = run(recipe.rungs[r], rows, envs::derive_seed(options.seed, r));
+        if (!last) part = data::trim_after_last_done(part);
+        used += part.size();
+        parts.push_back(std::move(part));
+      }
+      return data::concat_d4rl(parts);
+    }
+  }
+  fail("recipe ", recipe.id(), ": unknown kind.");
+}
+
+}  // namespace flowrl::collect

@@ -1,0 +1,326 @@
+// rollout.cpp — collect() and check_qpos_consistency() (see rollout.h).
+#include "rollout.h"
+
+#include <flowrl/behaviour/behaviour_policy.h>
+#include <flowrl/core/error.h>
+#include <flowrl/envs/evaluate.h>
+#include <flowrl/envs/locomotion_env.h>
+#include <flowrl/envs/random.h>
+#include <flowrl/envs/registry.h>
+#include <flowrl/envs/vector_env.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <sstream>
+
+namespace flowrl::collect {
+
+namespace {
+
+constexpr double kLogSqrt2Pi = 0.91893853320467274178;  // log(sqrt(2 pi))
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::string fmt_duration(double s) {
+  char buf[32];
+  if (s >= 3600) std::snprintf(buf, sizeof buf, "%dh%02dm", int(s / 3600), int(s / 60) % 60);
+  else if (s >= 60) std::snprintf(buf, sizeof buf, "%dm%02ds", int(s / 60), int(s) % 60);
+  else std::snprintf(buf, sizeof buf, "%.0fs", s);
+  return buf;
+}
+
+// a one-line progress bar on stderr: redrawn in place on a terminal, every 10% otherwise
+class ProgressBar {
+ public:
+  ProgressBar(std::string label, int64_t total, bool enabled)
+      : label_(std::move(label)), total_(total), enabled_(enabled), tty_(isatty(2)),
+        t0_(std::chrono::steady_clock::now()) {}
+
+  void update(int64_t done, int64_t episodes, bool final = false) {
+    if (!enabled_) return;
+    const double elapsed = seconds_since(t0_);
+    const double frac = total_ > 0 ? std::min(1.0, double(done) / double(total_)) : 1.0;
+    if (tty_) {
+      if (!final && elapsed - last_draw_ < 0.25) return;
+    } else {
+      const int decile = static_cast<int>(frac * 10);
+      if (!final && decile == last_decile_) return;
+      last_decile_ = decile;
+    }
+    last_draw_ = elapsed;
+    const int width = 30;
+    const int filled = static_cast<int>(frac * width);
+    const double rate = elapsed > 0 ? double(done) / elapsed : 0.0;
+    const double eta = rate > 0 ? double(total_ - done) / rate : 0.0;
+    std::fprintf(stderr, "%s%s [%s%s] %5.1f%% %lld/%lld rows, %lld episodes, %.0f rows/s, %s %s%s",
+                 tty_ ? "\r" : "", label_.c_str(), std::string(filled, '#').c_str(),
+                 std::string(width - filled, '.').c_str(), 100.0 * frac, static_cast<long long>(done),
+                 static_cast<long long>(total_), static_cast<long long>(episodes), rate,
+                 final ? "took" : "ETA", fmt_duration(final ? elapsed : eta).c_str(),
+                 tty_ ? (final ? "\n" : "   ") : "\n");
+    std::fflush(stderr);
+  }
+
+ private:
+  std::string label_;
+  int64_t total_;
+  bool enabled_;
+  bool tty_;
+  std::chrono::steady_clock::time_point t0_;
+  double last_draw_ = -1.0;
+  int last_decile_ = -1;
+};
+
+// the rows of one episode while it runs
+struct EpisodeRows {
+  std::vector<float> obs, next_obs, act, rew, logp;
+  std::vector<double> qpos, qvel;
+  std::vector<uint8_t> term, tout;
+  int64_t rows = 0;
+  bool finished = false;
+};
+
+// one env copy
+struct Slot {
+  int64_t episode = -1;  // -1: free
+  envs::Observation obs;
+  int64_t step = 0;
+  envs::Rng noise;  // extra action noise (and random actions)
+  // this step's outputs, filled in parallel
+  envs::Action action;
+  double logp = 0.0;
+  envs::MujocoState state;
+};
+
+// log-density of `a` under the policy's Gaussian at `input` (tanh-corrected for squashed policies)
+double policy_log_prob(const behaviour::MlpPolicy& policy, const envs::Observation& input, const envs::Action& a,
+                       const Behaviour& b) {
+  const auto dist = policy.distribution(input);
+  std::vector<double> log_std = dist.log_std;
+  if (log_std.empty()) {
+    if (!(b.stochastic && b.noise_std)) return 0.0;  // deterministic policy without a density
+    log_std.assign(dist.mean.size(), std::log(*b.noise_std));
+  }
+  double lp = 0.0;
+  for (size_t j = 0; j < a.size(); ++j) {
+    double x = a[j];
+    double jac = 0.0;
+    if (policy.output() == behaviour::OutputKind::kTanh) {
+      const double c = std::max(-1.0 + 1e-6, std::min(1.0 - 1e-6, x));
+      x = std::atanh(c);
+      jac = -std::log(1.0 - c * c + 1e-6);  // rlkit's TanhNormal correction
+    }
+    const double z = (x - dist.mean[j]) / std::exp(log_std[j]);
+    lp += -0.5 * z * z - log_std[j] - kLogSqrt2Pi + jac;
+  }
+  return lp;
+}
+
+}  // namespace
+
+std::string Behaviour::describe() const {
+  std::ostringstream out;
+  if (policy == "random") {
+    out << "random (uniform actions)";
+  } else {
+    const auto slash = policy.find_last_of('/');
+    out << (slash == std::string::npos ? policy : policy.substr(slash + 1))
+        << (stochastic ? " stochastic" : " deterministic");
+    if (stochastic && noise_std) out << " (noise_std " << *noise_std << ")";
+  }
+  if (action_noise > 0) out << " + N(0, " << action_noise << "^2) action noise";
+  return out.str();
+}
+
+data::D4RLDataset collect(const Behaviour& behaviour, const RolloutOptions& options, RolloutStats* stats) {
+  FLOWRL_CHECK(options.transitions >= 1, "--transitions must be >= 1, got ", options.transitions, ".");
+  FLOWRL_CHECK(options.threads >= 1, "--threads must be >= 1, got ", options.threads, ".");
+  FLOWRL_CHECK(behaviour.action_noise >= 0, "action noise must be >= 0, got ", behaviour.action_noise, ".");
+  const auto t0 = std::chrono::steady_clock::now();
+  const int64_t N = options.transitions;
+  const int64_t copies = options.num_envs > 0 ? options.num_envs : 8 * options.threads;
+  envs::VectorEnv venv(options.env, envs::VectorEnvOptions(copies).threads(options.threads));
+  const int64_t S = static_cast<int64_t>(venv.observation_space().dim());
+  const int64_t A = static_cast<int64_t>(venv.action_space().dim());
+  const bool has_state = dynamic_cast<envs::LocomotionEnv*>(&venv.env(0)) != nullptr;
+
+  // the policy (or random actions)
+  const bool random = behaviour.policy == "random";
+  std::unique_ptr<behaviour::BehaviourPolicy> policy;
+  if (!random) {
+    auto mlp = behaviour::MlpPolicy::load(behaviour.policy);
+    behaviour::check_policy_env(mlp, options.env, S, A);
+    policy = std::make_unique<behaviour::BehaviourPolicy>(
+        std::move(mlp), behaviour::BehaviourPolicyOptions().stochastic(behaviour.stochastic).noise_std(behaviour.noise_std));
+  }
+  const double random_logp = -static_cast<double>(A) * std::log(2.0);  // uniform on [-1, 1]^A
+
+  std::vector<Slot> slots(static_cast<size_t>(copies));
+  std::map<int64_t, EpisodeRows> pending;  // running or finished, not yet written
+  data::D4RLDataset out;
+  out.observations.cols = S;
+  out.next_observations.cols = S;
+  out.actions.cols = A;
+  int64_t next_episode = 0, next_flush = 0, written = 0, live_rows = 0, steps = 0;
+  ProgressBar bar(options.label, N, options.progress);
+
+  // appends the first `rows` rows of an episode to the output
+  auto flush = [&](EpisodeRows& e, int64_t rows) {
+    auto put = [rows](auto& to, const auto& from, int64_t width) {
+      to.insert(to.end(), from.begin(), from.begin() + rows * width);
+    };
+    put(out.observations.values, e.obs, S);
+    put(out.next_observations.values, e.next_obs, S);
+    put(out.actions.values, e.act, A);
+    put(out.rewards, e.rew, 1);
+    put(out.terminals, e.term, 1);
+    put(out.timeouts, e.tout, 1);
+    put(out.infos.action_log_probs, e.logp, 1);
+    if (has_state) {
+      out.infos.qpos.cols = static_cast<int64_t>(e.qpos.size()) / std::max<int64_t>(e.rows, 1);
+      out.infos.qvel.cols = static_cast<int64_t>(e.qvel.size()) / std::max<int64_t>(e.rows, 1);
+      put(out.infos.qpos.values, e.qpos, out.infos.qpos.cols);
+      put(out.infos.qvel.values, e.qvel, out.infos.qvel.cols);
+    }
+    written += rows;
+  };
+
+  std::vector<int64_t> active;
+  std::vector<envs::Action> actions;
+  while (written < N) {
+    // start episodes on free copies while the launched rows may still fall short of N
+    for (int64_t i = 0; i < copies; ++i) {
+      Slot& s = slots[static_cast<size_t>(i)];
+      if (s.episode >= 0 || live_rows >= N) continue;
+      s.episode = next_episode++;
+      const auto k = static_cast<uint64_t>(s.episode);
+      s.obs = venv.reset_at(i, envs::derive_seed(options.seed, k));
+      const uint64_t policy_seed = envs::derive_seed(options.seed ^ envs::kPolicySeedSalt, k);
+      s.noise.seed(envs::derive_seed(policy_seed, 1));
+      s.step = 0;
+      if (policy) policy->start_episode(i, policy_seed, s.obs);
+      pending[s.episode];
+    }
+    active.clear();
+    for (int64_t i = 0; i < copies; ++i)
+      if (slots[static_cast<size_t>(i)].episode >= 0) active.push_back(i);
+    FLOWRL_CHECK(!active.empty(), "collect: internal error: no running episode before ", N, " rows.");
+
+    // actions (and the state before them) for every running copy, in parallel
+    venv.pool().parallel_for(static_cast<int64_t>(active.size()), [&](int64_t k) {
+      const int64_t i = active[static_cast<size_t>(k)];
+      Slot& s = slots[static_cast<size_t>(i)];
+      if (has_state) s.state = static_cast<envs::LocomotionEnv&>(venv.env(i)).state();
+      if (random) {
+        s.action.assign(static_cast<size_t>(A), 0.0);
+        for (auto& v : s.action) v = s.noise.uniform(-1.0, 1.0);
+        s.logp = random_logp;
+      } else {
+        s.action = policy->act(envs::ActBatch{{i}, {s.obs}}).front();
+      }
+      if (behaviour.action_noise > 0)
+        for (auto& v : s.action) v = std::max(-1.0, std::min(1.0, v + behaviour.action_noise * s.noise.normal()));
+      if (!random) s.logp = policy_log_prob(policy->policy(), policy->policy_input(s.obs, s.step), s.action, behaviour);
+    });
+    actions.clear();
+    for (int64_t i : active) actions.push_back(slots[static_cast<size_t>(i)].action);
+    const auto results = venv.step(active, actions);
+    steps += static_cast<int64_t>(active.size());
+
+    // record the rows
+    for (size_t k = 0; k < active.size(); ++k) {
+      const int64_t i = active[k];
+      Slot& s = slots[static_cast<size_t>(i)];
+      const envs::StepResult& r = results[k];
+      if (policy) policy->observe(i, s.action, r);
+      EpisodeRows& e = pending[s.episode];
+      for (double v : s.obs) e.obs.push_back(static_cast<float>(v));
+      for (double v : r.observation) e.next_obs.push_back(static_cast<float>(v));
+      for (double v : s.action) e.act.push_back(static_cast<float>(v));
+      e.rew.push_back(static_cast<float>(r.reward));
+      // D4RL: the 1000th step is a timeout (never a terminal); an earlier end is a terminal
+      e.tout.push_back(r.truncated);
+      e.term.push_back(r.terminated && !r.truncated);
+      e.logp.push_back(static_cast<float>(s.logp));
+      if (has_state) {
+        e.qpos.insert(e.qpos.end(), s.state.qpos.begin(), s.state.qpos.end());
+        e.qvel.insert(e.qvel.end(), s.state.qvel.begin(), s.state.qvel.end());
+      }
+      ++e.rows;
+      ++live_rows;
+      ++s.step;
+      s.obs = r.observation;
+      if (r.done()) {
+        e.finished = true;
+        s.episode = -1;
+      }
+    }
+
+    // write finished episodes in index order; the one that reaches N rows is cut there
+    while (written < N) {
+      auto it = pending.find(next_flush);
+      if (it == pending.end()) break;
+      EpisodeRows& e = it->second;
+      if (!e.finished && written + e.rows < N) break;
+      flush(e, std::min(e.rows, N - written));
+      pending.erase(it);
+      ++next_flush;
+    }
+    bar.update(written, next_flush);
+  }
+  bar.update(written, next_flush, /*final=*/true);
+
+  out.observations.rows = N;
+  out.next_observations.rows = N;
+  out.actions.rows = N;
+  if (has_state) {
+    out.infos.qpos.rows = N;
+    out.infos.qvel.rows = N;
+  }
+  out.source = options.env + " rollouts of " + behaviour.describe();
+  if (stats) {
+    stats->episodes_started = next_episode;
+    stats->env_steps = steps;
+    stats->seconds = seconds_since(t0);
+  }
+  return out;
+}
+
+ConsistencyReport check_qpos_consistency(const data::D4RLDataset& ds, const std::string& env, int64_t rows) {
+  FLOWRL_CHECK(!ds.infos.qpos.empty() && !ds.infos.qvel.empty(), ds.source,
+               ": has no infos/qpos and infos/qvel; the consistency check needs them.");
+  auto instance = envs::make_env(env);
+  auto* loco = dynamic_cast<envs::LocomotionEnv*>(instance.get());
+  FLOWRL_CHECK(loco != nullptr, "env '", env, "' is not a MuJoCo locomotion env; cannot set its state.");
+  const int64_t n = ds.size();
+  const int64_t count = rows <= 0 || rows >= n ? n : rows;
+  ConsistencyReport report;
+  std::vector<double> qpos(static_cast<size_t>(ds.infos.qpos.cols)), qvel(static_cast<size_t>(ds.infos.qvel.cols));
+  for (int64_t c = 0; c < count; ++c) {
+    const int64_t t = count == n ? c : (c * (n - 1)) / std::max<int64_t>(count - 1, 1);
+    std::copy_n(ds.infos.qpos.row(t), qpos.size(), qpos.begin());
+    std::copy_n(ds.infos.qvel.row(t), qvel.size(), qvel.begin());
+    const envs::Observation obs = loco->set_state(qpos, qvel);
+    FLOWRL_CHECK(static_cast<int64_t>(obs.size()) == ds.obs_dim(), "env '", env, "' observations have ", obs.size(),
+                 " dims, the dataset's ", ds.obs_dim(), ".");
+    double err = 0.0;
+    for (int64_t j = 0; j < ds.obs_dim(); ++j) {
+      const double d = obs[static_cast<size_t>(j)] - ds.observations.at(t, j);
+      err += d * d;
+    }
+    if (err > report.max_squared_error || report.worst_row < 0) {
+      report.max_squared_error = err;
+      report.worst_row = t;
+    }
+    ++report.rows_checked;
+  }
+  return report;
+}
+
+}  // namespace flowrl::collect
