@@ -12,10 +12,10 @@
 namespace flowrl::envs {
 namespace {
 
-// D4RL locomotion dataset kinds (d4rl/infos.py)
+// D4RL locomotion dataset kinds (d4rl/infos.py), longest first so "medium-expert" wins over "expert"
 const std::vector<std::string>& d4rl_dataset_kinds() {
-  static const std::vector<std::string> kinds = {"random",        "medium",        "expert",
-                                                 "medium-replay", "medium-expert", "full-replay"};
+  static const std::vector<std::string> kinds = {"medium-replay", "medium-expert", "full-replay",
+                                                 "random",        "medium",        "expert"};
   return kinds;
 }
 
