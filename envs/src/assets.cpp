@@ -6,6 +6,7 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
@@ -15,7 +16,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kShareSuffix = "../share/flowrl/assets";
+// relative to the folder of the library / program: the install layout (computed by CMake from
+// CMAKE_INSTALL_LIBDIR/BINDIR/DATADIR), then the build tree's <build>/<dir>/ -> <build>/share
+#ifndef FLOWRL_ENVS_LIB_TO_ASSETS
+#define FLOWRL_ENVS_LIB_TO_ASSETS "../share/flowrl/assets"
+#endif
+#ifndef FLOWRL_ENVS_BIN_TO_ASSETS
+#define FLOWRL_ENVS_BIN_TO_ASSETS "../share/flowrl/assets"
+#endif
+constexpr const char* kBuildTreeSuffix = "../share/flowrl/assets";
 
 // folder of the shared object (or executable) that contains this function
 std::string library_dir() {
@@ -41,11 +50,19 @@ std::vector<std::string> assets_search_path(const std::string& explicit_dir) {
   std::vector<std::string> dirs;
   if (!explicit_dir.empty()) dirs.push_back(explicit_dir);
   if (const char* env = std::getenv(kAssetsDirEnvVar); env != nullptr && *env != '\0') dirs.push_back(env);
-  for (const std::string& base : {library_dir(), program_dir()}) {
-    if (!base.empty()) dirs.push_back(normal(fs::path(base) / kShareSuffix));
+  auto add = [&](const std::string& dir) {
+    if (std::find(dirs.begin(), dirs.end(), dir) == dirs.end()) dirs.push_back(dir);
+  };
+  if (const std::string lib = library_dir(); !lib.empty()) {
+    add(normal(fs::path(lib) / FLOWRL_ENVS_LIB_TO_ASSETS));
+    add(normal(fs::path(lib) / kBuildTreeSuffix));
+  }
+  if (const std::string bin = program_dir(); !bin.empty()) {
+    add(normal(fs::path(bin) / FLOWRL_ENVS_BIN_TO_ASSETS));
+    add(normal(fs::path(bin) / kBuildTreeSuffix));
   }
 #ifdef FLOWRL_ENVS_SOURCE_ASSETS_DIR
-  dirs.push_back(FLOWRL_ENVS_SOURCE_ASSETS_DIR);
+  add(FLOWRL_ENVS_SOURCE_ASSETS_DIR);
 #endif
   return dirs;
 }

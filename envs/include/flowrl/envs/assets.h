@@ -3,10 +3,13 @@
 // The folder is the first that applies of:
 //   1. an explicit folder (EnvOptions::assets_dir);
 //   2. the environment variable FLOWRL_ASSETS_DIR;
-//   3. <folder of libflowrl_envs>/../share/flowrl/assets  (install tree: lib/ -> share/; build tree:
-//      the build copies envs/assets/ to <build>/share/flowrl/assets);
-//   4. <folder of the running program>/../share/flowrl/assets;
+//   3. next to libflowrl_envs: <libdir>/<relative path to share/flowrl/assets> as installed (CMake
+//      computes it from CMAKE_INSTALL_LIBDIR and DATADIR, e.g. ../share/flowrl/assets), then
+//      <libdir>/../share/flowrl/assets (the build tree: the build copies envs/assets/ to
+//      <build>/share/flowrl/assets, beside <build>/envs/libflowrl_envs.so);
+//   4. the same two relative to the running program's folder (static builds, bin/ -> share/);
 //   5. the source tree's envs/assets (a build-tree fallback only; used when it exists).
+// No absolute install path is compiled in; an installed tree can be moved as a whole.
 // An explicit folder (1 or 2) that lacks the file is an error; there is no silent fallback from it.
 #pragma once
 
