@@ -1,0 +1,31 @@
+// flowrl/forecast/experiment.h — one forecasting run end to end, as train-forecaster does it:
+// config -> data -> model -> training -> test metrics -> result.json + best.pt in the run folder.
+#pragma once
+
+#include <flowrl/forecast/config.h>
+#include <flowrl/forecast/trainer.h>
+
+#include <string>
+
+namespace flowrl {
+
+/// The outcome of run_forecast_experiment().
+struct ForecastExperimentResult {
+  ForecastTrainResult train;   ///< per-epoch log, best epoch, val/test metrics
+  int64_t parameters = 0;      ///< trainable parameters of the model
+  std::string run_dir;         ///< folder of the files below
+  std::string result_json;     ///< run_dir/result.json
+  std::string checkpoint;      ///< run_dir/best.pt (best validation weights)
+  double total_seconds = 0.0;  ///< wall time including data loading
+};
+
+/// Runs `config` on `device` ("cpu" or "cuda"): seeds torch, sets the torch thread count, trains,
+/// evaluates, writes run_dir/config.yaml, run_dir/best.pt and run_dir/result.json. Throws
+/// flowrl::Error for user errors (config, data, unavailable CUDA, unwritable output folder).
+ForecastExperimentResult run_forecast_experiment(const ForecastConfig& config, const std::string& device = "cpu");
+
+/// The JSON run_forecast_experiment() writes (exposed for tests).
+std::string forecast_result_json(const ForecastConfig& config, const ForecastExperimentResult& result,
+                                 const std::string& device, int64_t threads);
+
+}  // namespace flowrl

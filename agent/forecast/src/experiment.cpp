@@ -1,0 +1,134 @@
+// One forecasting run end to end: seed, threads, data, model, training, result files.
+#include <flowrl/core/error.h>
+#include <flowrl/forecast/experiment.h>
+#include <torch/cuda.h>
+#include <torch/utils.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+
+namespace flowrl {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string json_string(const std::string& s) {
+  std::ostringstream out;
+  out << '"';
+  for (char ch : s) {
+    switch (ch) {
+      case '"': out << "\\\""; break;
+      case '\\': out << "\\\\"; break;
+      case '\n': out << "\\n"; break;
+      case '\t': out << "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(ch) < 0x20) {
+          out << "\\u" << std::hex << std::setw(4) << std::setfill('0') << int(ch) << std::dec;
+        } else {
+          out << ch;
+        }
+    }
+  }
+  out << '"';
+  return out.str();
+}
+
+std::string json_number(double v) {
+  if (!std::isfinite(v)) return "null";
+  std::ostringstream out;
+  out << std::setprecision(10) << v;
+  return out.str();
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  FLOWRL_CHECK(out.good(), "cannot write '", path, "'; check that output.dir is writable");
+}
+
+}  // namespace
+
+std::string forecast_result_json(const ForecastConfig& c, const ForecastExperimentResult& r, const std::string& device,
+                                 int64_t threads) {
+  const auto& t = r.train;
+  std::ostringstream j;
+  j << "{\n";
+  j << "  \"name\": " << json_string(c.name) << ",\n";
+  j << "  \"dataset\": " << json_string(fs::path(c.data.file).stem().string()) << ",\n";
+  j << "  \"head\": " << json_string(c.model.head == ForecastHead::kInverted ? "inverted" : "temporal") << ",\n";
+  j << "  \"attention\": " << json_string(c.model.attention == AttentionKind::kFlow ? "flow" : "softmax") << ",\n";
+  j << "  \"seq_len\": " << c.data.seq_len << ",\n";
+  j << "  \"pred_len\": " << c.data.pred_len << ",\n";
+  j << "  \"seed\": " << c.seed << ",\n";
+  j << "  \"test_mse\": " << json_number(t.test.mse) << ",\n";
+  j << "  \"test_mae\": " << json_number(t.test.mae) << ",\n";
+  j << "  \"test_windows\": " << t.test.windows << ",\n";
+  j << "  \"val_mse\": " << json_number(t.val.mse) << ",\n";
+  j << "  \"val_mae\": " << json_number(t.val.mae) << ",\n";
+  j << "  \"val_windows\": " << t.val.windows << ",\n";
+  j << "  \"best_epoch\": " << t.best_epoch << ",\n";
+  j << "  \"epochs_run\": " << t.epochs.size() << ",\n";
+  j << "  \"stopped_early\": " << (t.stopped_early ? "true" : "false") << ",\n";
+  j << "  \"parameters\": " << r.parameters << ",\n";
+  j << "  \"train_seconds\": " << json_number(t.train_seconds) << ",\n";
+  j << "  \"test_seconds\": " << json_number(t.test_seconds) << ",\n";
+  j << "  \"total_seconds\": " << json_number(r.total_seconds) << ",\n";
+  j << "  \"device\": " << json_string(device) << ",\n";
+  j << "  \"threads\": " << threads << ",\n";
+  j << "  \"scale\": \"normalized\",\n";
+  j << "  \"checkpoint\": " << json_string(r.checkpoint) << ",\n";
+  j << "  \"epochs\": [";
+  for (size_t i = 0; i < t.epochs.size(); ++i) {
+    const auto& e = t.epochs[i];
+    j << (i ? ",\n" : "\n") << "    {\"epoch\": " << e.epoch << ", \"lr\": " << json_number(e.lr)
+      << ", \"train_mse\": " << json_number(e.train_mse) << ", \"val_mse\": " << json_number(e.val_mse)
+      << ", \"steps\": " << e.steps << ", \"seconds\": " << json_number(e.seconds) << "}";
+  }
+  j << "\n  ]\n}\n";
+  return j.str();
+}
+
+ForecastExperimentResult run_forecast_experiment(const ForecastConfig& config, const std::string& device_name) {
+  const auto start = std::chrono::steady_clock::now();
+  FLOWRL_CHECK(device_name == "cpu" || device_name == "cuda", "--device must be cpu or cuda, got '", device_name, "'");
+  FLOWRL_CHECK(device_name == "cpu" || torch::cuda::is_available(),
+               "--device cuda: no CUDA device is available to this LibTorch build; use --device cpu");
+  const torch::Device device(device_name == "cuda" ? torch::kCUDA : torch::kCPU);
+  if (config.threads > 0) torch::set_num_threads(static_cast<int>(config.threads));
+  torch::manual_seed(static_cast<uint64_t>(config.seed));
+
+  // data and model
+  const auto series = load_forecast_series(config);
+  auto model = make_forecaster(config.model, series);
+  ForecastExperimentResult result;
+  for (const auto& p : model.ptr()->parameters()) result.parameters += p.numel();
+
+  // run folder
+  result.run_dir = config.run_dir();
+  std::error_code ec;
+  fs::create_directories(result.run_dir, ec);
+  FLOWRL_CHECK(!ec, "cannot create the run folder '", result.run_dir, "': ", ec.message(),
+               "; set output.dir to a writable folder (--set output.dir=DIR)");
+  result.checkpoint = (fs::path(result.run_dir) / "best.pt").string();
+  result.result_json = (fs::path(result.run_dir) / "result.json").string();
+  write_file((fs::path(result.run_dir) / "config.yaml").string(), forecast_config_to_yaml(config));
+
+  auto options = config.train;
+  options.checkpoint(result.checkpoint).seed(static_cast<uint64_t>(config.seed));
+  result.train = train_forecaster(model, series, options, device);
+  result.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  // result.json last: its presence marks a finished run (scripts/reproduce-forecast.sh resumes on it)
+  const auto tmp = result.result_json + ".tmp";
+  write_file(tmp, forecast_result_json(config, result, device_name, torch::get_num_threads()));
+  fs::rename(tmp, result.result_json, ec);
+  FLOWRL_CHECK(!ec, "cannot write '", result.result_json, "': ", ec.message());
+  return result;
+}
+
+}  // namespace flowrl
