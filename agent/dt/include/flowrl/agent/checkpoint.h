@@ -1,0 +1,66 @@
+// flowrl/agent/checkpoint.h — run directories and checkpoints of train-agent.
+//
+// RUN_DIR/
+//   config.yaml                 the resolved config (every key, defaults included)
+//   log.csv, eval.csv           training log and periodic evaluations
+//   checkpoints/step-NNNNNNNN/  model.pt, optimizer.pt, state.yaml (step, RNG states, normalizer)
+//   checkpoints/latest          name of the newest complete checkpoint
+//   eval-final.json             the final evaluation
+// A checkpoint is written into a temporary folder and renamed into place, then `latest` is
+// replaced by rename: a crash leaves the previous checkpoint intact.
+#pragma once
+
+#include <flowrl/agent/decision_transformer.h>
+#include <flowrl/agent/train_config.h>
+#include <flowrl/data/normalizer.h>
+#include <torch/optim/adamw.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace flowrl {
+
+/// Everything besides the tensors that a resumed run needs.
+struct CheckpointState {
+  int64_t step = 0;                  ///< updates done
+  std::string sampler_rng;           ///< DTSampler::rng_state()
+  std::string torch_rng;             ///< torch's CPU generator state (hex)
+  data::StateNormalizer normalizer;  ///< the training data's state statistics
+  int64_t state_dim = 0;             ///< observation width
+  int64_t act_dim = 0;               ///< action width
+};
+
+/// Writes a checkpoint of `step` under run_dir/checkpoints atomically and points `latest` at it;
+/// removes older checkpoints. Throws flowrl::Error naming the path on I/O failure.
+void save_checkpoint(const std::string& run_dir, DecisionTransformer& model, torch::optim::AdamW* optimizer,
+                     const CheckpointState& state);
+
+/// Folder of the newest checkpoint of a run; nullopt when none exists.
+std::optional<std::string> latest_checkpoint(const std::string& run_dir);
+
+/// Reads state.yaml of a checkpoint folder. Throws flowrl::Error naming the file.
+CheckpointState load_checkpoint_state(const std::string& checkpoint_dir);
+
+/// Loads model (and, if given, optimizer) tensors of a checkpoint folder into existing objects.
+void load_checkpoint_tensors(const std::string& checkpoint_dir, DecisionTransformer& model,
+                             torch::optim::AdamW* optimizer);
+
+/// A trained agent read back from a run directory: config, model (eval mode) and normalizer.
+struct LoadedAgent {
+  TrainConfig config;                ///< the run's resolved config
+  DecisionTransformer model{nullptr};
+  data::StateNormalizer normalizer;
+  int64_t step = 0;                  ///< updates the checkpoint holds
+  std::string checkpoint_dir;        ///< which checkpoint was read
+};
+
+/// Loads the newest checkpoint of `run_dir` onto `device`. Throws flowrl::Error with the fix when
+/// the folder is not a run directory or has no checkpoint.
+LoadedAgent load_agent(const std::string& run_dir, torch::Device device = torch::kCPU);
+
+/// The current state of torch's default CPU generator as hex text, and back.
+std::string torch_rng_state();
+void set_torch_rng_state(const std::string& hex);
+
+}  // namespace flowrl

@@ -1,0 +1,56 @@
+// flowrl/agent/dt_policy.h — a Decision Transformer acting in flowrl's environments.
+//
+// All episodes of one evaluation advance together: every environment step is one batched forward
+// pass over the context windows of the running episodes. Episodes of different lengths are padded
+// on the right; with causal attention the prediction at an episode's last state token never sees
+// the padding.
+#pragma once
+
+#include <flowrl/agent/decision_transformer.h>
+#include <flowrl/data/normalizer.h>
+#include <flowrl/envs/evaluate.h>
+
+#include <deque>
+#include <vector>
+
+namespace flowrl {
+
+/// Options of DTPolicy.
+struct DTPolicyOptions {
+  /// Target return (raw; divided by reward_scale for the first return-to-go).
+  double target_return = 0.0;
+  /// Returns-to-go are divided by this (as in training).
+  double reward_scale = 1000.0;
+  /// Device the model runs on.
+  torch::Device device = torch::kCPU;
+};
+
+/// envs::Policy over a trained DecisionTransformer: RTG_0 = target / scale, RTG_{t+1} = RTG_t - r_t / scale,
+/// context = the last <= K steps, timesteps clipped to max_ep_len - 1.
+class DTPolicy : public envs::Policy {
+ public:
+  /// `model` is put in eval mode; `normalizer` must be the training data's.
+  DTPolicy(DecisionTransformer model, data::StateNormalizer normalizer, DTPolicyOptions options);
+
+  void start_episode(int64_t slot, uint64_t seed, const envs::Observation& first_observation) override;
+  std::vector<envs::Action> act(const envs::ActBatch& batch) override;
+  void observe(int64_t slot, const envs::Action& action, const envs::StepResult& result) override;
+
+ private:
+  struct History {
+    std::deque<std::vector<float>> states;   // normalized, last <= K
+    std::deque<std::vector<float>> actions;  // taken actions, aligned with states (last one pending)
+    std::deque<float> returns_to_go;         // scaled
+    std::deque<int64_t> timesteps;
+    int64_t t = 0;
+  };
+  History& history(int64_t slot);
+  void push_state(History& h, const envs::Observation& obs, float rtg);
+
+  DecisionTransformer model_;
+  data::StateNormalizer normalizer_;
+  DTPolicyOptions options_;
+  std::vector<History> histories_;
+};
+
+}  // namespace flowrl

@@ -1,0 +1,70 @@
+// flowrl/agent/train_config.h — the schema of a train-agent run, one field per YAML key.
+//
+// YAML keys mirror the fields exactly (section.field); unknown keys and wrong types are errors.
+// See docs/train-agent.md for the documented schema and configs/dt/ for the shipped recipes.
+#pragma once
+
+#include <flowrl/agent/decision_transformer.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace flowrl::config {
+class Config;
+}
+
+namespace flowrl {
+
+/// `dataset:` — where the trajectories come from and how windows are drawn.
+struct DatasetConfig {
+  std::string path;                          ///< D4RL-layout HDF5 file (relative to the working dir)
+  std::string env;                           ///< env for validation and evaluation (hopper, halfcheetah, walker2d)
+  bool keep_trailing_episode = false;        ///< keep the unterminated last episode (DT drops it)
+  std::string sampling = "uniform_start";    ///< uniform_start (Flowformer authors) | length_proportional (DT)
+  double reward_scale = 1000.0;              ///< returns-to-go are divided by this
+  bool normalize_states = true;              ///< states normalized with dataset mean/std (+1e-6)
+};
+
+/// `train:` — optimisation.
+struct OptimConfig {
+  int64_t steps = 100000;        ///< gradient updates
+  int64_t batch_size = 64;       ///< windows per update
+  double lr = 1e-3;              ///< AdamW peak learning rate
+  double weight_decay = 1e-4;    ///< AdamW weight decay (all parameters, as DT)
+  int64_t warmup_steps = 10000;  ///< linear warm-up from 0 to lr, then constant
+  double grad_clip = 0.25;       ///< max global gradient norm
+  uint64_t seed = 0;             ///< seeds the model init, dropout and the window sampler
+  int64_t threads = 1;           ///< torch intra-op threads (1 is fastest on 2 cores with OpenBLAS)
+  int64_t log_every = 100;       ///< steps between rows of log.csv
+  int64_t checkpoint_every = 1000;  ///< steps between checkpoints (and at the end)
+};
+
+/// `eval:` — periodic and final evaluation in flowrl's environments.
+struct EvalConfig {
+  int64_t every = 10000;            ///< steps between evaluations (0: only at the end)
+  int64_t episodes = 10;            ///< episodes per target at periodic evaluations
+  int64_t final_episodes = 100;     ///< episodes per target at the end (0: none)
+  std::vector<double> targets;      ///< target returns (raw, e.g. 3600 1800 for hopper)
+  int64_t threads = 2;              ///< env-stepping threads
+  uint64_t seed = 1000;             ///< evaluation seed (episode seeds derive from it)
+};
+
+/// A whole train-agent run.
+struct TrainConfig {
+  DatasetConfig dataset;
+  DecisionTransformerOptions model{1, 1};  ///< state/act dims are filled from the dataset
+  OptimConfig train;
+  EvalConfig eval;
+  std::string device = "cpu";  ///< cpu | cuda
+
+  /// Reads every section from `cfg` (unknown keys are errors). State/act dims are left at 0 and
+  /// filled in from the dataset. Throws flowrl::Error naming the file and key.
+  static TrainConfig from(config::Config& cfg);
+};
+
+/// Default evaluation targets of an env (the DT paper's): hopper 3600/1800, halfcheetah 12000/6000,
+/// walker2d 5000/2500. Throws flowrl::Error for other envs.
+std::vector<double> default_targets(const std::string& env);
+
+}  // namespace flowrl

@@ -1,0 +1,70 @@
+// flowrl/agent/trainer.h — train a Decision Transformer from a D4RL-layout file, and evaluate it.
+//
+// Reading order of trainer.cpp: evaluation of target returns -> run directory set-up -> the
+// training loop (sample, forward, masked MSE, AdamW with warm-up and clipping) -> logging,
+// periodic evaluation, checkpoints.
+#pragma once
+
+#include <flowrl/agent/decision_transformer.h>
+#include <flowrl/agent/train_config.h>
+#include <flowrl/data/normalizer.h>
+#include <flowrl/envs/evaluate.h>
+
+#include <string>
+#include <vector>
+
+namespace flowrl {
+
+/// The evaluation of one target return.
+struct TargetEvaluation {
+  double target = 0.0;             ///< raw target return
+  envs::EvaluationResult result;  ///< per-episode returns and summaries (normalized x100)
+};
+
+/// Options of evaluate_targets().
+struct TargetEvaluationOptions {
+  std::string env;                 ///< env name (hopper, halfcheetah, walker2d, or a D4RL name)
+  std::vector<double> targets;     ///< raw target returns
+  int64_t episodes = 10;           ///< per target
+  uint64_t seed = 1000;            ///< episode seeds derive from it (the same for every target)
+  int64_t threads = 2;             ///< env-stepping threads
+  double reward_scale = 1000.0;    ///< as in training
+  torch::Device device = torch::kCPU;
+};
+
+/// Runs `episodes` episodes per target, all episodes of a target together (one batched forward
+/// pass per environment step).
+std::vector<TargetEvaluation> evaluate_targets(DecisionTransformer model, const data::StateNormalizer& normalizer,
+                                               const TargetEvaluationOptions& options);
+
+/// Where and how train_agent() runs.
+struct TrainRunOptions {
+  std::string run_dir;           ///< output folder (created)
+  bool resume = false;           ///< continue from run_dir's latest checkpoint
+  std::string resolved_yaml;     ///< the config as resolved, written to run_dir/config.yaml
+  bool progress = true;          ///< progress bar on stderr
+};
+
+/// What train_agent() returns.
+struct TrainResult {
+  int64_t steps = 0;                             ///< updates done in total
+  double last_loss = 0.0;                        ///< loss of the last update
+  double wall_seconds = 0.0;                     ///< this invocation's wall time
+  double steps_per_second = 0.0;                 ///< this invocation's update rate
+  std::vector<TargetEvaluation> final_evaluation;  ///< eval.final_episodes per target (may be empty)
+};
+
+/// Trains (or resumes) a run. Throws flowrl::Error on user errors (bad data, existing run dir
+/// without --resume, ...).
+TrainResult train_agent(TrainConfig config, const TrainRunOptions& options);
+
+/// "target 3600: normalized 85.1 +- 12.0 (return 2748 +- 390), 100 episodes" lines.
+std::string format_target_evaluations(const std::vector<TargetEvaluation>& evaluations);
+/// The evaluations as a JSON document.
+std::string target_evaluations_json(const std::vector<TargetEvaluation>& evaluations,
+                                    const std::string& extra_fields = "");
+
+/// torch device from "cpu" / "cuda" (throws flowrl::Error if CUDA is requested but absent).
+torch::Device parse_device(const std::string& name);
+
+}  // namespace flowrl

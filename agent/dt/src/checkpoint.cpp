@@ -1,0 +1,156 @@
+// Atomic checkpoints of train-agent runs.
+#include <flowrl/agent/checkpoint.h>
+#include <flowrl/config/config.h>
+#include <flowrl/core/error.h>
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <mutex>
+#include <sstream>
+
+namespace flowrl {
+namespace fs = std::filesystem;
+namespace {
+
+std::string step_name(int64_t step) {
+  std::ostringstream s;
+  s << "step-" << std::setw(8) << std::setfill('0') << step;
+  return s.str();
+}
+
+std::string floats(const std::vector<float>& v) {
+  std::ostringstream s;
+  s << "[";
+  s.precision(9);
+  for (size_t i = 0; i < v.size(); ++i) s << (i ? ", " : "") << v[i];
+  return s.str() + "]";
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  out.close();
+  FLOWRL_CHECK(out.good(), "cannot write ", path.string(), ": check free space and permissions");
+}
+
+}  // namespace
+
+std::string torch_rng_state() {
+  auto gen = at::detail::getDefaultCPUGenerator();
+  torch::Tensor state;
+  {
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    state = gen.get_state();
+  }
+  std::ostringstream hex;
+  const auto* p = state.data_ptr<uint8_t>();
+  for (int64_t i = 0; i < state.numel(); ++i) hex << std::hex << std::setw(2) << std::setfill('0') << int(p[i]);
+  return hex.str();
+}
+
+void set_torch_rng_state(const std::string& hex) {
+  FLOWRL_CHECK(hex.size() % 2 == 0, "torch RNG state: odd-length hex text");
+  auto state = torch::empty({static_cast<int64_t>(hex.size() / 2)}, torch::kUInt8);
+  auto* p = state.data_ptr<uint8_t>();
+  for (size_t i = 0; i < hex.size() / 2; ++i) p[i] = static_cast<uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(state);
+}
+
+void save_checkpoint(const std::string& run_dir, DecisionTransformer& model, torch::optim::AdamW* optimizer,
+                     const CheckpointState& state) {
+  const fs::path root = fs::path(run_dir) / "checkpoints";
+  const auto name = step_name(state.step);
+  const fs::path tmp = root / (name + ".tmp"), final_dir = root / name;
+  std::error_code ec;
+  fs::create_directories(tmp, ec);
+  FLOWRL_CHECK(!ec, "cannot create ", tmp.string(), ": ", ec.message());
+  // Tensors, then the small state file.
+  torch::save(model, (tmp / "model.pt").string());
+  if (optimizer) torch::save(*optimizer, (tmp / "optimizer.pt").string());
+  std::ostringstream s;
+  s << "step: " << state.step << "\n"
+    << "state_dim: " << state.state_dim << "\n"
+    << "act_dim: " << state.act_dim << "\n"
+    << "sampler_rng: \"" << state.sampler_rng << "\"\n"
+    << "torch_rng: \"" << state.torch_rng << "\"\n"
+    << "normalizer:\n  mean: " << floats(state.normalizer.mean) << "\n  std: " << floats(state.normalizer.std) << "\n";
+  write_text(tmp / "state.yaml", s.str());
+  // Publish: rename the folder into place, then swap `latest`.
+  fs::remove_all(final_dir, ec);
+  fs::rename(tmp, final_dir, ec);
+  FLOWRL_CHECK(!ec, "cannot rename ", tmp.string(), " to ", final_dir.string(), ": ", ec.message());
+  write_text(root / "latest.tmp", name + "\n");
+  fs::rename(root / "latest.tmp", root / "latest", ec);
+  FLOWRL_CHECK(!ec, "cannot update ", (root / "latest").string(), ": ", ec.message());
+  // Older checkpoints are superseded.
+  for (const auto& entry : fs::directory_iterator(root)) {
+    const auto n = entry.path().filename().string();
+    if (entry.is_directory() && n.rfind("step-", 0) == 0 && n != name) fs::remove_all(entry.path(), ec);
+  }
+}
+
+std::optional<std::string> latest_checkpoint(const std::string& run_dir) {
+  const fs::path latest = fs::path(run_dir) / "checkpoints" / "latest";
+  std::ifstream in(latest);
+  std::string name;
+  if (!(in >> name)) return std::nullopt;
+  const auto dir = fs::path(run_dir) / "checkpoints" / name;
+  if (!fs::exists(dir / "state.yaml")) return std::nullopt;
+  return dir.string();
+}
+
+CheckpointState load_checkpoint_state(const std::string& checkpoint_dir) {
+  auto cfg = config::Config::load((fs::path(checkpoint_dir) / "state.yaml").string());
+  CheckpointState st;
+  st.step = cfg.get_int("step", -1);
+  st.state_dim = cfg.get_int("state_dim", 0);
+  st.act_dim = cfg.get_int("act_dim", 0);
+  st.sampler_rng = cfg.get_string("sampler_rng", "");
+  st.torch_rng = cfg.get_string("torch_rng", "");
+  for (double x : cfg.get_doubles("normalizer.mean", {})) st.normalizer.mean.push_back(static_cast<float>(x));
+  for (double x : cfg.get_doubles("normalizer.std", {})) st.normalizer.std.push_back(static_cast<float>(x));
+  cfg.finish();
+  FLOWRL_CHECK(st.step >= 0 && st.state_dim > 0 && st.act_dim > 0 && st.normalizer.dim() == st.state_dim &&
+                   static_cast<int64_t>(st.normalizer.std.size()) == st.state_dim,
+               checkpoint_dir, "/state.yaml is incomplete or corrupt");
+  return st;
+}
+
+void load_checkpoint_tensors(const std::string& checkpoint_dir, DecisionTransformer& model,
+                             torch::optim::AdamW* optimizer) {
+  const fs::path dir(checkpoint_dir);
+  try {
+    torch::load(model, (dir / "model.pt").string());
+    if (optimizer) torch::load(*optimizer, (dir / "optimizer.pt").string());
+  } catch (const c10::Error& e) {
+    fail(checkpoint_dir, ": cannot load the checkpoint tensors (", e.what_without_backtrace(),
+         "); the files are corrupt or from a different model config");
+  }
+}
+
+LoadedAgent load_agent(const std::string& run_dir, torch::Device device) {
+  const fs::path config_path = fs::path(run_dir) / "config.yaml";
+  FLOWRL_CHECK(fs::exists(config_path), run_dir, " is not a train-agent run directory (no config.yaml)");
+  auto ckpt = latest_checkpoint(run_dir);
+  FLOWRL_CHECK(ckpt.has_value(), run_dir, " has no checkpoint yet (checkpoints/latest): train longer or check the path");
+  LoadedAgent agent;
+  auto cfg = config::Config::load(config_path.string());
+  agent.config = TrainConfig::from(cfg);
+  auto st = load_checkpoint_state(*ckpt);
+  agent.config.model.state_dim(st.state_dim).act_dim(st.act_dim);
+  agent.model = DecisionTransformer(agent.config.model);
+  load_checkpoint_tensors(*ckpt, agent.model, nullptr);
+  agent.model->to(device);
+  agent.model->eval();
+  agent.normalizer = st.normalizer;
+  agent.step = st.step;
+  agent.checkpoint_dir = *ckpt;
+  return agent;
+}
+
+}  // namespace flowrl

@@ -1,0 +1,100 @@
+// Batched Decision-Transformer inference for evaluation.
+//
+// Shape legend: E running episodes in the batch, K context steps, S state dim, A action dim.
+#include <flowrl/agent/dt_policy.h>
+#include <flowrl/core/error.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+
+namespace flowrl {
+
+DTPolicy::DTPolicy(DecisionTransformer model, data::StateNormalizer normalizer, DTPolicyOptions options)
+    : model_(std::move(model)), normalizer_(std::move(normalizer)), options_(options) {
+  FLOWRL_CHECK(normalizer_.dim() == model_->options.state_dim(), "DTPolicy: the state normalizer has ",
+               normalizer_.dim(), " dims, the model ", model_->options.state_dim());
+  model_->eval();
+  model_->to(options_.device);
+}
+
+DTPolicy::History& DTPolicy::history(int64_t slot) {
+  FLOWRL_CHECK(slot >= 0, "DTPolicy: negative slot");
+  if (static_cast<size_t>(slot) >= histories_.size()) histories_.resize(static_cast<size_t>(slot) + 1);
+  return histories_[static_cast<size_t>(slot)];
+}
+
+void DTPolicy::push_state(History& h, const envs::Observation& obs, float rtg) {
+  const auto K = static_cast<size_t>(model_->options.context());
+  std::vector<float> s(obs.begin(), obs.end());
+  normalizer_.apply(s.data(), s.data());
+  h.states.push_back(std::move(s));
+  h.actions.emplace_back(static_cast<size_t>(model_->options.act_dim()), 0.0f);  // pending
+  h.returns_to_go.push_back(rtg);
+  h.timesteps.push_back(std::min<int64_t>(h.t, model_->options.max_ep_len() - 1));
+  if (h.states.size() > K) {  // keep the last K steps
+    h.states.pop_front();
+    h.actions.pop_front();
+    h.returns_to_go.pop_front();
+    h.timesteps.pop_front();
+  }
+}
+
+void DTPolicy::start_episode(int64_t slot, uint64_t, const envs::Observation& first_observation) {
+  auto& h = history(slot);
+  h = History{};
+  push_state(h, first_observation, static_cast<float>(options_.target_return / options_.reward_scale));
+}
+
+std::vector<envs::Action> DTPolicy::act(const envs::ActBatch& batch) {
+  const auto E = static_cast<int64_t>(batch.slots.size());
+  const auto S = model_->options.state_dim(), A = model_->options.act_dim();
+  int64_t K = 1;
+  for (auto slot : batch.slots) K = std::max<int64_t>(K, static_cast<int64_t>(history(slot).states.size()));
+  // Right-padded windows, filled on the CPU.
+  auto states = torch::zeros({E, K, S});                                   // [E,K,S]
+  auto actions = torch::zeros({E, K, A});                                  // [E,K,A]
+  auto rtg = torch::zeros({E, K, 1});                                      // [E,K,1]
+  auto timesteps = torch::zeros({E, K}, torch::kLong);                     // [E,K]
+  auto last = torch::zeros({E}, torch::kLong);                             // [E] index of the current step
+  auto s_acc = states.accessor<float, 3>();
+  auto a_acc = actions.accessor<float, 3>();
+  auto r_acc = rtg.accessor<float, 3>();
+  auto t_acc = timesteps.accessor<int64_t, 2>();
+  for (int64_t e = 0; e < E; ++e) {
+    const auto& h = history(batch.slots[static_cast<size_t>(e)]);
+    const auto n = static_cast<int64_t>(h.states.size());
+    for (int64_t k = 0; k < n; ++k) {
+      const auto& s = h.states[static_cast<size_t>(k)];
+      const auto& a = h.actions[static_cast<size_t>(k)];
+      for (int64_t j = 0; j < S; ++j) s_acc[e][k][j] = s[static_cast<size_t>(j)];
+      for (int64_t j = 0; j < A; ++j) a_acc[e][k][j] = a[static_cast<size_t>(j)];
+      r_acc[e][k][0] = h.returns_to_go[static_cast<size_t>(k)];
+      t_acc[e][k] = h.timesteps[static_cast<size_t>(k)];
+    }
+    last[e] = n - 1;
+  }
+  // One forward pass for every running episode.
+  torch::NoGradGuard no_grad;
+  const auto dev = options_.device;
+  auto pred = model_(states.to(dev), actions.to(dev), rtg.to(dev), timesteps.to(dev));  // [E,K,A]
+  auto chosen = pred.index({torch::arange(E, torch::kLong).to(dev), last.to(dev)})        // [E,A]
+                    .to(torch::kCPU, torch::kFloat64)
+                    .contiguous();
+  std::vector<envs::Action> out(static_cast<size_t>(E));
+  const double* p = chosen.data_ptr<double>();
+  for (int64_t e = 0; e < E; ++e) out[static_cast<size_t>(e)].assign(p + e * A, p + (e + 1) * A);
+  return out;
+}
+
+void DTPolicy::observe(int64_t slot, const envs::Action& action, const envs::StepResult& result) {
+  auto& h = history(slot);
+  auto& pending = h.actions.back();
+  std::transform(action.begin(), action.end(), pending.begin(), [](double x) {
+    return static_cast<float>(std::clamp(x, -1.0, 1.0));
+  });
+  const float rtg = h.returns_to_go.back() - static_cast<float>(result.reward / options_.reward_scale);
+  ++h.t;
+  if (!(result.terminated || result.truncated)) push_state(h, result.observation, rtg);
+}
+
+}  // namespace flowrl

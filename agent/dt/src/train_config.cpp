@@ -1,0 +1,90 @@
+// Reads a TrainConfig from a strict YAML config.
+#include <flowrl/agent/train_config.h>
+#include <flowrl/config/config.h>
+#include <flowrl/core/error.h>
+
+namespace flowrl {
+
+std::vector<double> default_targets(const std::string& env) {
+  if (env == "hopper") return {3600, 1800};
+  if (env == "halfcheetah") return {12000, 6000};
+  if (env == "walker2d") return {5000, 2500};
+  fail("no default target returns for env '", env, "': set eval.targets");
+}
+
+TrainConfig TrainConfig::from(config::Config& cfg) {
+  TrainConfig c;
+  // dataset
+  c.dataset.path = cfg.get_string("dataset.path", "");
+  FLOWRL_CHECK(!c.dataset.path.empty(), cfg.source(), ": key 'dataset.path' is required (a D4RL HDF5 file)");
+  // The env defaults to the one the file name starts with (hopper-medium-v2.hdf5 -> hopper).
+  std::string inferred;
+  const auto base = c.dataset.path.substr(c.dataset.path.find_last_of('/') + 1);
+  for (const char* env : {"hopper", "halfcheetah", "walker2d"}) {
+    if (base.rfind(env, 0) == 0) inferred = env;
+  }
+  FLOWRL_CHECK(cfg.has("dataset.env") || !inferred.empty(), cfg.source(),
+               ": set key 'dataset.env' (hopper, halfcheetah or walker2d): it cannot be inferred from '", base, "'");
+  c.dataset.env = cfg.get_choice("dataset.env", inferred, {"hopper", "halfcheetah", "walker2d"});
+  c.dataset.keep_trailing_episode = cfg.get_bool("dataset.keep_trailing_episode", false);
+  c.dataset.sampling = cfg.get_choice("dataset.sampling", "uniform_start", {"uniform_start", "length_proportional"});
+  c.dataset.reward_scale = cfg.get_double("dataset.reward_scale", 1000.0);
+  c.dataset.normalize_states = cfg.get_bool("dataset.normalize_states", true);
+  FLOWRL_CHECK(c.dataset.reward_scale > 0, cfg.source(), ": key 'dataset.reward_scale' must be positive");
+
+  // model
+  auto& m = c.model;
+  m.state_dim(0).act_dim(0);
+  m.embed_dim(cfg.get_int("model.embed_dim", 256));
+  m.layers(cfg.get_int("model.layers", 3));
+  m.heads(cfg.get_int("model.heads", 4));
+  m.context(cfg.get_int("model.context", 20));
+  m.max_ep_len(cfg.get_int("model.max_ep_len", 1000));
+  m.dropout(cfg.get_double("model.dropout", 0.1));
+  m.attention(cfg.get_choice("model.attention", "flow", {"flow", "softmax"}) == "flow" ? AttentionKind::kFlow
+                                                                                       : AttentionKind::kSoftmax);
+  m.competition(cfg.get_bool("model.competition", true));
+  m.allocation(cfg.get_bool("model.allocation", true));
+  m.clamp(cfg.get_double("model.clamp", 10.0));
+  m.activation(cfg.get_choice("model.activation", "relu", {"relu", "gelu"}) == "relu" ? Activation::kReLU
+                                                                                      : Activation::kGELU);
+
+  // train
+  auto& t = c.train;
+  t.steps = cfg.get_int("train.steps", 100000);
+  t.batch_size = cfg.get_int("train.batch_size", 64);
+  t.lr = cfg.get_double("train.lr", 1e-3);
+  t.weight_decay = cfg.get_double("train.weight_decay", 1e-4);
+  t.warmup_steps = cfg.get_int("train.warmup_steps", 10000);
+  t.grad_clip = cfg.get_double("train.grad_clip", 0.25);
+  t.seed = static_cast<uint64_t>(cfg.get_int("train.seed", 0));
+  t.threads = cfg.get_int("train.threads", 1);
+  t.log_every = cfg.get_int("train.log_every", 100);
+  t.checkpoint_every = cfg.get_int("train.checkpoint_every", 1000);
+  FLOWRL_CHECK(t.steps > 0, cfg.source(), ": key 'train.steps' must be positive");
+  FLOWRL_CHECK(t.batch_size > 0, cfg.source(), ": key 'train.batch_size' must be positive");
+  FLOWRL_CHECK(t.lr > 0, cfg.source(), ": key 'train.lr' must be positive");
+  FLOWRL_CHECK(t.warmup_steps >= 0, cfg.source(), ": key 'train.warmup_steps' must be >= 0");
+  FLOWRL_CHECK(t.grad_clip > 0, cfg.source(), ": key 'train.grad_clip' must be positive");
+  FLOWRL_CHECK(t.threads > 0, cfg.source(), ": key 'train.threads' must be positive");
+  FLOWRL_CHECK(t.log_every > 0 && t.checkpoint_every > 0, cfg.source(),
+               ": keys 'train.log_every' and 'train.checkpoint_every' must be positive");
+
+  // eval
+  auto& e = c.eval;
+  e.every = cfg.get_int("eval.every", 10000);
+  e.episodes = cfg.get_int("eval.episodes", 10);
+  e.final_episodes = cfg.get_int("eval.final_episodes", 100);
+  e.targets = cfg.get_doubles("eval.targets", default_targets(c.dataset.env));
+  e.threads = cfg.get_int("eval.threads", 2);
+  e.seed = static_cast<uint64_t>(cfg.get_int("eval.seed", 1000));
+  FLOWRL_CHECK(e.every >= 0 && e.episodes > 0 && e.final_episodes >= 0 && e.threads > 0, cfg.source(),
+               ": eval.every, eval.final_episodes must be >= 0 and eval.episodes, eval.threads positive");
+  FLOWRL_CHECK(!e.targets.empty(), cfg.source(), ": key 'eval.targets' is empty");
+
+  c.device = cfg.get_choice("device", "cpu", {"cpu", "cuda"});
+  cfg.finish();
+  return c;
+}
+
+}  // namespace flowrl

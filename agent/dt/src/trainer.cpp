@@ -1,0 +1,272 @@
+// Training and evaluation of the Decision Transformer.
+//
+// Shape legend: B batch, K context steps, S state dim, A action dim.
+#include <flowrl/agent/checkpoint.h>
+#include <flowrl/agent/dt_policy.h>
+#include <flowrl/agent/trainer.h>
+#include <flowrl/core/error.h>
+#include <flowrl/core/progress.h>
+#include <flowrl/data/d4rl.h>
+#include <flowrl/data/dt_sampler.h>
+#include <flowrl/envs/vector_env.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+
+namespace flowrl {
+namespace fs = std::filesystem;
+
+torch::Device parse_device(const std::string& name) {
+  if (name == "cpu") return torch::kCPU;
+  FLOWRL_CHECK(name == "cuda", "unknown device '", name, "': use cpu or cuda");
+  FLOWRL_CHECK(torch::cuda::is_available(), "--device cuda: no CUDA device is available (this LibTorch build or ",
+               "machine has none); use --device cpu");
+  return torch::kCUDA;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation: one vector env per target, all episodes of a target in lockstep.
+
+std::vector<TargetEvaluation> evaluate_targets(DecisionTransformer model, const data::StateNormalizer& normalizer,
+                                               const TargetEvaluationOptions& options) {
+  FLOWRL_CHECK(options.episodes > 0, "evaluation needs at least one episode");
+  const int64_t copies = std::min<int64_t>(options.episodes, 256);
+  envs::VectorEnv venv(options.env, envs::VectorEnvOptions(copies).threads(options.threads));
+  FLOWRL_CHECK(venv.observation_space().dim() == model->options.state_dim() &&
+                   venv.action_space().dim() == model->options.act_dim(),
+               "env '", options.env, "' has observation/action dims ", venv.observation_space().dim(), "/",
+               venv.action_space().dim(), " but the model was trained on ", model->options.state_dim(), "/",
+               model->options.act_dim());
+  std::vector<TargetEvaluation> out;
+  for (double target : options.targets) {
+    DTPolicyOptions popt;
+    popt.target_return = target;
+    popt.reward_scale = options.reward_scale;
+    popt.device = options.device;
+    DTPolicy policy(model, normalizer, popt);
+    TargetEvaluation te;
+    te.target = target;
+    te.result = envs::evaluate(venv, policy, envs::EvaluateOptions(options.episodes).seed(options.seed));
+    std::ostringstream t;
+    t << target;
+    te.result.info["target_return"] = t.str();
+    out.push_back(std::move(te));
+  }
+  return out;
+}
+
+std::string format_target_evaluations(const std::vector<TargetEvaluation>& evaluations) {
+  std::ostringstream s;
+  s << std::fixed;
+  for (const auto& e : evaluations) {
+    const auto& r = e.result;
+    s << "target " << std::setprecision(0) << e.target << ": ";
+    if (r.normalized) {
+      s << "normalized " << std::setprecision(1) << r.normalized->mean << " +- " << r.normalized->std << " (";
+    }
+    s << "return " << std::setprecision(1) << r.returns.mean << " +- " << r.returns.std << (r.normalized ? ")" : "")
+      << ", length " << r.lengths.mean << ", " << r.episodes.size() << " episodes, " << std::setprecision(1)
+      << r.wall_seconds << " s\n";
+  }
+  return s.str();
+}
+
+std::string target_evaluations_json(const std::vector<TargetEvaluation>& evaluations, const std::string& extra_fields) {
+  std::ostringstream s;
+  s << "{\n";
+  if (!extra_fields.empty()) s << extra_fields << ",\n";
+  s << "\"targets\": [\n";
+  for (size_t i = 0; i < evaluations.size(); ++i) {
+    s << "{\"target\": " << evaluations[i].target << ", \"evaluation\": " << envs::to_json(evaluations[i].result) << "}"
+      << (i + 1 < evaluations.size() ? ",\n" : "\n");
+  }
+  s << "]\n}\n";
+  return s.str();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Training.
+
+namespace {
+
+// Keeps only the rows of a CSV log whose first column (the step) is <= `step`, so that a resumed
+// run continues the log without duplicate rows.
+void truncate_log(const fs::path& path, int64_t step) {
+  std::ifstream in(path);
+  if (!in) return;
+  std::string header, line, kept;
+  std::getline(in, header);
+  kept = header + "\n";
+  while (std::getline(in, line)) {
+    if (!line.empty() && std::stoll(line.substr(0, line.find(','))) <= step) kept += line + "\n";
+  }
+  in.close();
+  std::ofstream(path) << kept;
+}
+
+std::ofstream open_log(const fs::path& path, const std::string& header) {
+  const bool fresh = !fs::exists(path);
+  std::ofstream out(path, std::ios::app);
+  FLOWRL_CHECK(out.good(), "cannot write ", path.string());
+  if (fresh) out << header << "\n" << std::flush;
+  return out;
+}
+
+// Learning rate of update `step` (0-based): linear warm-up to `lr`, then constant (DT's LambdaLR).
+double learning_rate(const OptimConfig& t, int64_t step) {
+  if (t.warmup_steps <= 0) return t.lr;
+  return t.lr * std::min(1.0, static_cast<double>(step + 1) / static_cast<double>(t.warmup_steps));
+}
+
+}  // namespace
+
+TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
+  const fs::path dir(run.run_dir);
+  auto checkpoint = latest_checkpoint(run.run_dir);
+  if (run.resume) {
+    FLOWRL_CHECK(checkpoint.has_value(), "--resume ", run.run_dir, ": no checkpoint there to resume from");
+  } else {
+    FLOWRL_CHECK(!fs::exists(dir / "config.yaml"), run.run_dir,
+                 " already holds a run: pass --resume to continue it, or choose another --out");
+  }
+  torch::set_num_threads(static_cast<int>(cfg.train.threads));
+  const auto device = parse_device(cfg.device);
+
+  // Data: the D4RL file, its episodes, the window sampler.
+  auto read = data::D4RLReadOptions().env_dims(cfg.dataset.env).load_infos(false).load_metadata(false)
+                  .load_next_observations(false);
+  auto dataset = std::make_shared<const data::D4RLDataset>(data::load_d4rl(cfg.dataset.path, read));
+  auto sopt = data::DTSamplerOptions()
+                  .context(cfg.model.context())
+                  .batch_size(cfg.train.batch_size)
+                  .reward_scale(cfg.dataset.reward_scale)
+                  .max_ep_len(cfg.model.max_ep_len())
+                  .sampling(cfg.dataset.sampling == "uniform_start" ? data::WindowSampling::kUniformStart
+                                                                    : data::WindowSampling::kLengthProportional)
+                  .padding(data::WindowPadding::kRight)
+                  .seed(cfg.train.seed)
+                  .device(device)
+                  .keep_trailing_episode(cfg.dataset.keep_trailing_episode)
+                  .normalize_states(cfg.dataset.normalize_states);
+  data::DTSampler sampler(dataset, sopt);
+
+  // Model and optimizer.
+  cfg.model.state_dim(dataset->obs_dim()).act_dim(dataset->act_dim());
+  torch::manual_seed(cfg.train.seed);
+  DecisionTransformer model(cfg.model);
+  model->to(device);
+  torch::optim::AdamW optimizer(model->parameters(),
+                                torch::optim::AdamWOptions(cfg.train.lr).weight_decay(cfg.train.weight_decay));
+
+  int64_t step = 0;
+  if (run.resume) {
+    auto st = load_checkpoint_state(*checkpoint);
+    load_checkpoint_tensors(*checkpoint, model, &optimizer);
+    sampler.set_rng_state(st.sampler_rng);
+    set_torch_rng_state(st.torch_rng);
+    step = st.step;
+    truncate_log(dir / "log.csv", step);
+    truncate_log(dir / "eval.csv", step);
+    std::cerr << "train-agent: resuming " << run.run_dir << " at step " << step << "\n";
+  } else {
+    fs::create_directories(dir);
+    std::ofstream(dir / "config.yaml") << run.resolved_yaml;
+  }
+  auto log = open_log(dir / "log.csv", "step,loss,lr,steps_per_s,elapsed_s");
+  auto eval_log = open_log(dir / "eval.csv", "step,target,episodes,return_mean,return_std,normalized_mean,normalized_std");
+
+  auto state = [&] {
+    CheckpointState st;
+    st.step = step;
+    st.sampler_rng = sampler.rng_state();
+    st.torch_rng = torch_rng_state();
+    st.normalizer = sampler.normalizer();
+    st.state_dim = cfg.model.state_dim();
+    st.act_dim = cfg.model.act_dim();
+    return st;
+  };
+  auto evaluate_now = [&](int64_t episodes) {
+    TargetEvaluationOptions eo;
+    eo.env = cfg.dataset.env;
+    eo.targets = cfg.eval.targets;
+    eo.episodes = episodes;
+    eo.seed = cfg.eval.seed;
+    eo.threads = cfg.eval.threads;
+    eo.reward_scale = cfg.dataset.reward_scale;
+    eo.device = device;
+    // Evaluation must not disturb the training RNG streams: it uses only env seeds, and dropout is
+    // off in eval mode.
+    auto evals = evaluate_targets(model, sampler.normalizer(), eo);
+    model->train();
+    for (const auto& e : evals) {
+      const auto& r = e.result;
+      eval_log << step << "," << e.target << "," << r.episodes.size() << "," << r.returns.mean << "," << r.returns.std
+               << "," << (r.normalized ? r.normalized->mean : 0.0) << "," << (r.normalized ? r.normalized->std : 0.0)
+               << "\n";
+    }
+    eval_log.flush();
+    return evals;
+  };
+
+  // The loop: sample -> forward -> masked MSE -> AdamW step.
+  TrainResult result;
+  const auto params = model->parameters();
+  ProgressBar bar(cfg.train.steps, "train-agent", step);
+  const auto t0 = std::chrono::steady_clock::now();
+  const int64_t first = step;
+  double loss_value = 0.0;
+  model->train();
+  while (step < cfg.train.steps) {
+    const double lr = learning_rate(cfg.train, step);
+    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    auto batch = sampler.sample();
+    auto pred = model(batch.states, batch.actions, batch.returns_to_go, batch.timesteps);  // [B,K,A]
+    auto valid = batch.mask.unsqueeze(-1).to(pred.dtype());                               // [B,K,1]
+    auto loss = ((pred - batch.actions).pow(2) * valid).sum() / (valid.sum() * pred.size(2));
+    optimizer.zero_grad();
+    loss.backward();
+    torch::nn::utils::clip_grad_norm_(params, cfg.train.grad_clip);
+    optimizer.step();
+    ++step;
+
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double rate = static_cast<double>(step - first) / std::max(elapsed, 1e-9);
+    if (step % cfg.train.log_every == 0 || step == cfg.train.steps) {
+      loss_value = loss.item<double>();
+      log << step << "," << loss_value << "," << lr << "," << rate << "," << elapsed << "\n" << std::flush;
+    }
+    if (run.progress) {
+      std::ostringstream extra;
+      extra << "loss " << std::setprecision(4) << loss_value;
+      bar.update(step, extra.str());
+    }
+    if (cfg.eval.every > 0 && step % cfg.eval.every == 0 && step < cfg.train.steps) {
+      std::cerr << "\n" << format_target_evaluations(evaluate_now(cfg.eval.episodes));
+    }
+    if (step % cfg.train.checkpoint_every == 0 || step == cfg.train.steps) {
+      save_checkpoint(run.run_dir, model, &optimizer, state());
+    }
+  }
+  if (run.progress) bar.finish();
+  result.steps = step;
+  result.last_loss = loss_value;
+  result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  result.steps_per_second = static_cast<double>(step - first) / std::max(result.wall_seconds, 1e-9);
+
+  // Final evaluation of the last checkpoint.
+  if (cfg.eval.final_episodes > 0) {
+    result.final_evaluation = evaluate_now(cfg.eval.final_episodes);
+    std::ostringstream extra;
+    extra << "\"run_dir\": \"" << run.run_dir << "\", \"step\": " << step << ", \"env\": \"" << cfg.dataset.env << "\"";
+    std::ofstream(dir / "eval-final.json") << target_evaluations_json(result.final_evaluation, extra.str());
+  }
+  return result;
+}
+
+}  // namespace flowrl

@@ -1,0 +1,232 @@
+// Strict YAML configs: flatten the document to dotted keys, read with type checks, reject the rest.
+#include <flowrl/config/config.h>
+#include <flowrl/core/error.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace flowrl::config {
+namespace {
+
+// Flattens nested mappings into dotted keys; sequences must hold scalars.
+void flatten(const YAML::Node& node, const std::string& prefix, const std::string& source,
+             std::map<std::string, std::vector<std::string>>& scalars, std::set<std::string>& lists) {
+  if (node.IsMap()) {
+    for (const auto& kv : node) {
+      const auto key = kv.first.as<std::string>();
+      flatten(kv.second, prefix.empty() ? key : prefix + "." + key, source, scalars, lists);
+    }
+  } else if (node.IsSequence()) {
+    std::vector<std::string> items;
+    for (const auto& item : node) {
+      FLOWRL_CHECK(item.IsScalar(), source, ": key '", prefix, "' must be a list of plain values");
+      items.push_back(item.as<std::string>());
+    }
+    scalars[prefix] = items;
+    lists.insert(prefix);
+  } else if (node.IsScalar()) {
+    scalars[prefix] = {node.as<std::string>()};
+  } else if (node.IsNull() && !prefix.empty()) {
+    scalars[prefix] = {""};
+  }
+}
+
+YAML::Node parse_yaml(const std::string& text, const std::string& source) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    fail(source, ": not valid YAML (line ", e.mark.line + 1, ", column ", e.mark.column + 1, "): ", e.msg);
+  }
+}
+
+}  // namespace
+
+Config::Config(std::string source) : source_(std::move(source)) {}
+
+Config Config::load(const std::string& path) {
+  std::ifstream in(path);
+  FLOWRL_CHECK(in.good(), "cannot read config file '", path, "': check the path");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return parse(buf.str(), path);
+}
+
+Config Config::parse(const std::string& yaml, const std::string& source) {
+  Config cfg(source);
+  auto root = parse_yaml(yaml, source);
+  FLOWRL_CHECK(root.IsNull() || root.IsMap(), source, ": the top level must be a mapping of keys to values");
+  std::map<std::string, std::vector<std::string>> scalars;
+  std::set<std::string> lists;
+  flatten(root, "", source, scalars, lists);
+  for (auto& [key, items] : scalars) cfg.values_[key] = Value{items, lists.count(key) > 0};
+  return cfg;
+}
+
+void Config::set(const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  FLOWRL_CHECK(eq != std::string::npos && eq > 0, "--set '", assignment, "': expected key=value, e.g. train.steps=1000");
+  const auto key = assignment.substr(0, eq), text = assignment.substr(eq + 1);
+  auto node = parse_yaml(text, "--set " + key);
+  if (node.IsSequence()) {
+    Value v{{}, true};
+    for (const auto& item : node) {
+      FLOWRL_CHECK(item.IsScalar(), "--set ", key, ": a list must hold plain values");
+      v.items.push_back(item.as<std::string>());
+    }
+    values_[key] = v;
+  } else {
+    FLOWRL_CHECK(node.IsScalar() || node.IsNull(), "--set ", key, ": the value must be a plain value or a list");
+    values_[key] = Value{{node.IsNull() ? "" : node.as<std::string>()}, false};
+  }
+}
+
+void Config::set(const std::string& key, const std::string& value) { values_[key] = Value{{value}, false}; }
+
+bool Config::has(const std::string& key) const { return values_.count(key) > 0; }
+
+const Config::Value* Config::find(const std::string& key) {
+  read_.insert(key);
+  auto it = values_.find(key);
+  return it == values_.end() ? nullptr : &it->second;
+}
+
+std::string Config::scalar(const std::string& key, const Value& v) const {
+  FLOWRL_CHECK(!v.list && v.items.size() == 1, source_, ": key '", key, "' must be a single value, not a list");
+  return v.items[0];
+}
+
+void Config::remember(const std::string& key, const Value& v) { resolved_[key] = v; }
+
+int64_t Config::get_int(const std::string& key, int64_t fallback) {
+  const Value* v = find(key);
+  int64_t out = fallback;
+  if (v) {
+    const auto text = scalar(key, *v);
+    char* end = nullptr;
+    errno = 0;
+    const long long parsed = std::strtoll(text.c_str(), &end, 10);
+    FLOWRL_CHECK(!text.empty() && *end == '\0' && errno == 0, source_, ": key '", key, "' must be an integer, got '",
+                 text, "'");
+    out = parsed;
+  }
+  remember(key, Value{{std::to_string(out)}, false});
+  return out;
+}
+
+double Config::get_double(const std::string& key, double fallback) {
+  const Value* v = find(key);
+  double out = fallback;
+  if (v) {
+    const auto text = scalar(key, *v);
+    char* end = nullptr;
+    errno = 0;
+    out = std::strtod(text.c_str(), &end);
+    FLOWRL_CHECK(!text.empty() && *end == '\0' && errno == 0, source_, ": key '", key, "' must be a number, got '",
+                 text, "'");
+  }
+  std::ostringstream s;
+  s.precision(17);
+  s << out;
+  remember(key, Value{{s.str()}, false});
+  return out;
+}
+
+bool Config::get_bool(const std::string& key, bool fallback) {
+  const Value* v = find(key);
+  bool out = fallback;
+  if (v) {
+    const auto text = scalar(key, *v);
+    if (text == "true" || text == "True" || text == "yes" || text == "on") {
+      out = true;
+    } else if (text == "false" || text == "False" || text == "no" || text == "off") {
+      out = false;
+    } else {
+      fail(source_, ": key '", key, "' must be true or false, got '", text, "'");
+    }
+  }
+  remember(key, Value{{out ? "true" : "false"}, false});
+  return out;
+}
+
+std::string Config::get_string(const std::string& key, const std::string& fallback) {
+  const Value* v = find(key);
+  const std::string out = v ? scalar(key, *v) : fallback;
+  remember(key, Value{{out}, false});
+  return out;
+}
+
+std::string Config::get_choice(const std::string& key, const std::string& fallback,
+                               const std::vector<std::string>& choices) {
+  const auto out = get_string(key, fallback);
+  for (const auto& c : choices) {
+    if (c == out) return out;
+  }
+  std::string names;
+  for (const auto& c : choices) names += (names.empty() ? "" : ", ") + c;
+  fail(source_, ": key '", key, "' is '", out, "'; use one of: ", names);
+}
+
+std::vector<double> Config::get_doubles(const std::string& key, const std::vector<double>& fallback) {
+  const Value* v = find(key);
+  std::vector<double> out = fallback;
+  if (v) {
+    out.clear();
+    for (const auto& text : v->items) {
+      char* end = nullptr;
+      const double x = std::strtod(text.c_str(), &end);
+      FLOWRL_CHECK(!text.empty() && *end == '\0', source_, ": key '", key, "' must be a list of numbers, got '", text,
+                   "'");
+      out.push_back(x);
+    }
+  }
+  Value r{{}, true};
+  for (double x : out) {
+    std::ostringstream s;
+    s.precision(17);
+    s << x;
+    r.items.push_back(s.str());
+  }
+  remember(key, r);
+  return out;
+}
+
+void Config::finish() const {
+  std::vector<std::string> unknown;
+  for (const auto& [key, value] : values_) {
+    if (!read_.count(key)) unknown.push_back(key);
+  }
+  if (unknown.empty()) return;
+  std::string known;
+  for (const auto& k : read_) known += (known.empty() ? "" : ", ") + k;
+  fail(source_, ": unknown config key '", unknown.front(), "'", unknown.size() > 1 ? " (and others)" : "",
+       "; known keys: ", known);
+}
+
+std::string Config::resolved_yaml() const {
+  YAML::Node root;
+  for (const auto& [key, value] : resolved_) {
+    // Walk/create the nested maps of the dotted key.
+    std::vector<std::string> parts;
+    std::stringstream ss(key);
+    for (std::string p; std::getline(ss, p, '.');) parts.push_back(p);
+    std::vector<YAML::Node> path{root};
+    for (size_t i = 0; i + 1 < parts.size(); ++i) path.push_back(path.back()[parts[i]]);
+    YAML::Node leaf;
+    if (value.list) {
+      leaf = YAML::Node(YAML::NodeType::Sequence);
+      leaf.SetStyle(YAML::EmitterStyle::Flow);
+      for (const auto& item : value.items) leaf.push_back(item);
+    } else {
+      leaf = value.items[0];
+    }
+    path.back()[parts.back()] = leaf;
+  }
+  YAML::Emitter out;
+  out << root;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace flowrl::config
