@@ -205,27 +205,47 @@ void Config::finish() const {
        "; known keys: ", known);
 }
 
-std::string Config::resolved_yaml() const {
-  YAML::Node root;
-  for (const auto& [key, value] : resolved_) {
-    // Walk/create the nested maps of the dotted key.
-    std::vector<std::string> parts;
-    std::stringstream ss(key);
-    for (std::string p; std::getline(ss, p, '.');) parts.push_back(p);
-    std::vector<YAML::Node> path{root};
-    for (size_t i = 0; i + 1 < parts.size(); ++i) path.push_back(path.back()[parts[i]]);
-    YAML::Node leaf;
-    if (value.list) {
-      leaf = YAML::Node(YAML::NodeType::Sequence);
-      leaf.SetStyle(YAML::EmitterStyle::Flow);
-      for (const auto& item : value.items) leaf.push_back(item);
+namespace {
+
+// A nested view of dotted keys, for emitting YAML.
+struct Tree {
+  std::map<std::string, Tree> children;
+  const std::vector<std::string>* items = nullptr;
+  bool list = false;
+};
+
+void emit(YAML::Emitter& out, const Tree& tree) {
+  out << YAML::BeginMap;
+  for (const auto& [key, child] : tree.children) {
+    out << YAML::Key << key << YAML::Value;
+    if (child.items) {
+      if (child.list) {
+        out << YAML::Flow << YAML::BeginSeq;
+        for (const auto& item : *child.items) out << item;
+        out << YAML::EndSeq;
+      } else {
+        out << child.items->front();
+      }
     } else {
-      leaf = value.items[0];
+      emit(out, child);
     }
-    path.back()[parts.back()] = leaf;
+  }
+  out << YAML::EndMap;
+}
+
+}  // namespace
+
+std::string Config::resolved_yaml() const {
+  Tree root;
+  for (const auto& [key, value] : resolved_) {
+    Tree* node = &root;
+    std::stringstream ss(key);
+    for (std::string part; std::getline(ss, part, '.');) node = &node->children[part];
+    node->items = &value.items;
+    node->list = value.list;
   }
   YAML::Emitter out;
-  out << root;
+  emit(out, root);
   return std::string(out.c_str()) + "\n";
 }
 

@@ -28,11 +28,11 @@ class ProgressBar {
       : total_(std::max<int64_t>(total, 1)), start_count_(start), label_(std::move(label)),
         tty_(isatty(fileno(stderr)) != 0), log_interval_(log_interval), t0_(Clock::now()), last_(t0_) {}
 
-  /// Reports `done` units finished; redraws if enough time has passed.
+  /// Reports `done` units finished; redraws if enough time has passed (the final state is drawn by finish()).
   void update(int64_t done, const std::string& extra = "") {
     const auto now = Clock::now();
     const double since = seconds(last_, now);
-    if (done < total_ && since < (tty_ ? 0.2 : log_interval_)) return;
+    if (done >= total_ || since < (tty_ ? 0.2 : log_interval_)) return;  // finish() draws the end
     last_ = now;
     draw(done, extra, done >= total_);
   }

@@ -1,0 +1,77 @@
+// TrainConfig and the strict YAML reader: defaults, overrides, errors naming the key.
+#include <catch2/catch.hpp>
+#include <flowrl/agent/train_config.h>
+#include <flowrl/config/config.h>
+#include <flowrl/core/error.h>
+
+using namespace flowrl;
+
+namespace {
+std::string message_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("TrainConfig defaults are the Flowformer authors' recipe", "[agent][config]") {
+  auto cfg = config::Config::parse("dataset:\n  path: data/hopper-medium-v2.hdf5\n", "x.yaml");
+  auto c = TrainConfig::from(cfg);
+  CHECK(c.dataset.env == "hopper");  // inferred from the file name
+  CHECK(c.model.embed_dim() == 256);
+  CHECK(c.model.layers() == 3);
+  CHECK(c.model.heads() == 4);
+  CHECK(c.model.context() == 20);
+  CHECK(c.train.lr == 1e-3);
+  CHECK(c.train.weight_decay == 1e-4);
+  CHECK(c.train.warmup_steps == 10000);
+  CHECK(c.train.grad_clip == 0.25);
+  CHECK(c.eval.targets == std::vector<double>{3600, 1800});
+  CHECK(c.model.attention() == AttentionKind::kFlow);
+}
+
+TEST_CASE("--set overrides and the resolved config round-trips", "[agent][config]") {
+  auto cfg = config::Config::parse("dataset:\n  path: a.hdf5\n  env: walker2d\nmodel:\n  embed_dim: 128\n", "x.yaml");
+  cfg.set("model.heads=1");
+  cfg.set("model.attention=softmax");
+  cfg.set("eval.targets=[5000, 2500, 1000]");
+  auto c = TrainConfig::from(cfg);
+  CHECK(c.model.heads() == 1);
+  CHECK(c.model.attention() == AttentionKind::kSoftmax);
+  CHECK(c.eval.targets.size() == 3);
+  auto again = config::Config::parse(cfg.resolved_yaml(), "resolved.yaml");
+  auto c2 = TrainConfig::from(again);
+  CHECK(c2.model.embed_dim() == 128);
+  CHECK(c2.model.heads() == 1);
+  CHECK(c2.eval.targets == c.eval.targets);
+  CHECK(c2.dataset.env == "walker2d");
+}
+
+TEST_CASE("config errors name the file and the key", "[agent][config]") {
+  auto parse = [](const std::string& yaml) {
+    auto cfg = config::Config::parse(yaml, "bad.yaml");
+    return TrainConfig::from(cfg);
+  };
+  auto msg = message_of([&] { parse("dataset:\n  path: hopper.hdf5\nmodel:\n  embed_dimm: 3\n"); });
+  CHECK_THAT(msg, Catch::Contains("bad.yaml") && Catch::Contains("model.embed_dimm"));
+  msg = message_of([&] { parse("dataset:\n  path: hopper.hdf5\ntrain:\n  steps: many\n"); });
+  CHECK_THAT(msg, Catch::Contains("train.steps") && Catch::Contains("integer"));
+  msg = message_of([&] { parse("dataset:\n  path: hopper.hdf5\nmodel:\n  attention: linear\n"); });
+  CHECK_THAT(msg, Catch::Contains("model.attention") && Catch::Contains("flow, softmax"));
+  msg = message_of([&] { parse("dataset:\n  path: d.hdf5\n"); });
+  CHECK_THAT(msg, Catch::Contains("dataset.env"));
+  msg = message_of([&] { parse("model: {embed_dim: 8}\n"); });
+  CHECK_THAT(msg, Catch::Contains("dataset.path"));
+  msg = message_of([&] { parse("dataset: [1, 2\n"); });
+  CHECK_THAT(msg, Catch::Contains("not valid YAML"));
+  msg = message_of([&] { parse("dataset:\n  path: hopper.hdf5\ntrain:\n  lr: -1\n"); });
+  CHECK_THAT(msg, Catch::Contains("train.lr"));
+  msg = message_of([&] { config::Config::load("/nonexistent/config.yaml"); });
+  CHECK_THAT(msg, Catch::Contains("/nonexistent/config.yaml"));
+  config::Config cfg;
+  msg = message_of([&] { cfg.set("no-equals-sign"); });
+  CHECK_THAT(msg, Catch::Contains("key=value"));
+}
