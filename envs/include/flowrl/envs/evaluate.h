@@ -14,7 +14,6 @@
 #include <flowrl/envs/env.h>
 
 #include <cstdint>
-#include <iosfwd>
 #include <map>
 #include <optional>
 #include <string>
