@@ -18,11 +18,12 @@ int main(int argc, char** argv) {
     po::options_description desc(
         "train-agent: train a Decision Transformer (Flowformer backbone) on a D4RL HDF5 dataset.\n"
         "Writes RUN_DIR/{config.yaml, log.csv, eval.csv, checkpoints/, eval-final.json}.\nOptions");
-    std::string config_path, device, out, resume;
-    std::vector<std::string> sets;
+    std::string device, out, resume;
+    std::vector<std::string> sets, config_paths;
     int64_t seed = -1;
     desc.add_options()("help,h", "show this help")(
-        "config", po::value(&config_path), "YAML config (see docs/train-agent.md); not needed with --resume")(
+        "config", po::value(&config_paths)->composing(),
+        "YAML config (see docs/train-agent.md); repeat to overlay, e.g. a recipe then configs/dt/fast-cpu.yaml")(
         "set", po::value(&sets)->composing(), "override a config key: --set train.steps=2000 (repeatable)")(
         "device", po::value(&device), "cpu or cuda (overrides the config's device)")(
         "seed", po::value(&seed), "training seed (overrides train.seed)")(
@@ -41,24 +42,26 @@ int main(int argc, char** argv) {
     flowrl::config::Config cfg;
     if (!resume.empty()) {
       // A resumed run uses its own resolved config; overrides are not allowed (they would change it).
-      FLOWRL_CHECK(config_path.empty() && sets.empty() && seed < 0, "--resume takes the run's own config.yaml: ",
+      FLOWRL_CHECK(config_paths.empty() && sets.empty() && seed < 0, "--resume takes the run's own config.yaml: ",
                    "drop --config/--set/--seed");
       cfg = flowrl::config::Config::load((std::filesystem::path(resume) / "config.yaml").string());
       if (!device.empty()) cfg.set("device", device);
       run.run_dir = resume;
       run.resume = true;
     } else {
-      FLOWRL_CHECK(!config_path.empty(), "--config FILE.yaml is required (or --resume RUN_DIR)");
-      cfg = flowrl::config::Config::load(config_path);
+      FLOWRL_CHECK(!config_paths.empty(), "--config FILE.yaml is required (or --resume RUN_DIR)");
+      cfg = flowrl::config::Config::load(config_paths.front());
+      for (size_t i = 1; i < config_paths.size(); ++i) cfg.merge(flowrl::config::Config::load(config_paths[i]));
       for (const auto& s : sets) cfg.set(s);
       if (seed >= 0) cfg.set("train.seed", std::to_string(seed));
       if (!device.empty()) cfg.set("device", device);
     }
     auto config = flowrl::TrainConfig::from(cfg);
-    if (run.run_dir.empty()) {
-      run.run_dir = !out.empty() ? out
-                                 : "runs/" + std::filesystem::path(config_path).stem().string() + "-seed" +
-                                       std::to_string(config.train.seed);
+    if (run.run_dir.empty() && !out.empty()) run.run_dir = out;
+    if (run.run_dir.empty()) {  // runs/<config stems joined by '+'>-seed<S>
+      std::string name;
+      for (const auto& p : config_paths) name += (name.empty() ? "" : "+") + std::filesystem::path(p).stem().string();
+      run.run_dir = "runs/" + name + "-seed" + std::to_string(config.train.seed);
     }
     run.resolved_yaml = cfg.resolved_yaml();
     run.progress = !vm.count("no-progress");

@@ -65,6 +65,11 @@ Config Config::parse(const std::string& yaml, const std::string& source) {
   return cfg;
 }
 
+void Config::merge(const Config& other) {
+  for (const auto& [key, value] : other.values_) values_[key] = value;
+  source_ += " + " + other.source_;
+}
+
 void Config::set(const std::string& assignment) {
   const auto eq = assignment.find('=');
   FLOWRL_CHECK(eq != std::string::npos && eq > 0, "--set '", assignment, "': expected key=value, e.g. train.steps=1000");

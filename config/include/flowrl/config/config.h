@@ -28,6 +28,8 @@ class Config {
   /// Parses YAML text; `source` names it in messages.
   static Config parse(const std::string& yaml, const std::string& source);
 
+  /// Overlays another config: its keys replace or extend this one's (later --config files win).
+  void merge(const Config& other);
   /// Applies an override "dotted.key=value"; the value is YAML ("3", "1e-3", "[1, 2]", "flow").
   void set(const std::string& assignment);
   /// Sets a key to a scalar value (text as it would appear in YAML).

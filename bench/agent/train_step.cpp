@@ -1,0 +1,136 @@
+// bench_train_step — milliseconds per Decision-Transformer training step (sample a batch, forward,
+// masked MSE, backward, clip, AdamW), Flow-Attention vs softmax, at the original DT shape
+// (embed 128, 3 layers, 1 head) and the Flowformer authors' (256, 3, 4); batch 64, K 20.
+//
+//   bench_train_step [--threads T] [--steps N] [--out docs/benchmarks.md]
+//
+// Configurations are interleaved round-robin so machine load affects them alike; the sampler runs
+// on a synthetic hopper-shaped dataset of 200k rows (its time per batch is reported separately).
+#include <flowrl/agent/decision_transformer.h>
+#include <flowrl/data/dt_sampler.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <random>
+#include <vector>
+
+#include "../common/bench_util.h"
+
+namespace {
+
+struct Shape {
+  const char* name;
+  int64_t embed, layers, heads;
+};
+
+struct Runner {
+  flowrl::DecisionTransformer model{nullptr};
+  std::unique_ptr<torch::optim::AdamW> optimizer;
+  std::vector<double> ms;
+
+  Runner(const Shape& s, flowrl::AttentionKind kind) {
+    torch::manual_seed(0);
+    model = flowrl::DecisionTransformer(flowrl::DecisionTransformerOptions(11, 3)
+                                            .embed_dim(s.embed)
+                                            .layers(s.layers)
+                                            .heads(s.heads)
+                                            .context(20)
+                                            .attention(kind));
+    model->train();
+    optimizer = std::make_unique<torch::optim::AdamW>(model->parameters(),
+                                                      torch::optim::AdamWOptions(1e-4).weight_decay(1e-4));
+  }
+  void step(const flowrl::data::DTBatch& b) {
+    const double t0 = flowrl::bench::now_s();
+    auto pred = model(b.states, b.actions, b.returns_to_go, b.timesteps);  // [B,K,A]
+    auto valid = b.mask.unsqueeze(-1).to(pred.dtype());                     // [B,K,1]
+    auto loss = ((pred - b.actions).pow(2) * valid).sum() / (valid.sum() * pred.size(2));
+    optimizer->zero_grad();
+    loss.backward();
+    torch::nn::utils::clip_grad_norm_(model->parameters(), 0.25);
+    optimizer->step();
+    ms.push_back(1000.0 * (flowrl::bench::now_s() - t0));
+  }
+  double median() const {
+    auto v = ms;
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  }
+};
+
+std::shared_ptr<const flowrl::data::D4RLDataset> synthetic_dataset(int64_t rows) {
+  auto ds = std::make_shared<flowrl::data::D4RLDataset>();
+  ds->observations = flowrl::data::FloatMatrix(rows, 11);
+  ds->actions = flowrl::data::FloatMatrix(rows, 3);
+  ds->rewards.assign(static_cast<size_t>(rows), 1.f);
+  ds->terminals.assign(static_cast<size_t>(rows), 0);
+  ds->timeouts.assign(static_cast<size_t>(rows), 0);
+  std::mt19937 rng(0);
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  std::uniform_int_distribution<int> len(20, 1000);
+  for (auto& x : ds->observations.values) x = u(rng);
+  for (auto& x : ds->actions.values) x = u(rng);
+  for (int64_t i = len(rng); i < rows; i += len(rng)) ds->terminals[static_cast<size_t>(i)] = 1;
+  ds->terminals.back() = 1;
+  return ds;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::map<std::string, std::string> args;
+  for (int i = 1; i + 1 < argc; i += 2) args[argv[i]] = argv[i + 1];
+  const int threads = args.count("--threads") ? std::stoi(args["--threads"]) : 1;
+  const int steps = args.count("--steps") ? std::stoi(args["--steps"]) : 30;
+  const std::string out = args.count("--out") ? args["--out"] : "docs/benchmarks.md";
+  torch::set_num_threads(threads);
+
+  flowrl::data::DTSampler sampler(synthetic_dataset(200000),
+                                  flowrl::data::DTSamplerOptions().context(20).batch_size(64).seed(1));
+  const std::vector<Shape> shapes = {{"original DT (128/3/1)", 128, 3, 1}, {"Flowformer authors (256/3/4)", 256, 3, 4}};
+  std::vector<std::pair<std::string, Runner>> runners;
+  for (const auto& s : shapes) {
+    runners.emplace_back(std::string(s.name) + "|flow", Runner(s, flowrl::AttentionKind::kFlow));
+    runners.emplace_back(std::string(s.name) + "|softmax", Runner(s, flowrl::AttentionKind::kSoftmax));
+  }
+  // Warm-up, then interleaved timed steps.
+  std::vector<double> sample_ms;
+  for (int i = 0; i < steps + 2; ++i) {
+    for (auto& [name, r] : runners) {
+      const double t0 = flowrl::bench::now_s();
+      auto batch = sampler.sample();
+      sample_ms.push_back(1000.0 * (flowrl::bench::now_s() - t0));
+      r.step(batch);
+      if (i < 2) r.ms.clear();
+    }
+    std::cerr << "\rbench_train_step: " << i + 1 << "/" << steps + 2 << std::flush;
+  }
+  std::cerr << "\n";
+  std::sort(sample_ms.begin(), sample_ms.end());
+
+  std::ostringstream table;
+  table << std::fixed << std::setprecision(1);
+  table << "| shape | Flow-Attention ms/step | softmax ms/step | flow / softmax |\n|---|---|---|---|\n";
+  for (size_t i = 0; i < runners.size(); i += 2) {
+    const double f = runners[i].second.median(), s = runners[i + 1].second.median();
+    const auto name = runners[i].first.substr(0, runners[i].first.find('|'));
+    table << "| " << name << " | " << f << " | " << s << " | " << std::setprecision(2) << f / s << "x |\n"
+          << std::setprecision(1);
+  }
+  std::ostringstream section;
+  section << "## Decision Transformer training step (batch 64, K 20)\n\n"
+          << "Median wall time of one training step (forward, masked MSE, backward, gradient clipping, AdamW) over "
+          << steps << " steps after 2 warm-up steps; the four models step round-robin in one process so that "
+          << "load affects them alike. Sampling one batch of 64 windows from a 200k-row dataset takes a median of "
+          << std::setprecision(3) << sample_ms[sample_ms.size() / 2] << " ms (not included above).\n\n"
+          << "- Command: `./build/bench/bench_train_step --threads " << threads << " --steps " << steps << "`\n"
+          << "- Machine: " << flowrl::bench::machine_description() << ", LibTorch " << TORCH_VERSION << ", " << threads
+          << " torch thread(s)\n\n"
+          << table.str() << "\n";
+  flowrl::bench::write_section(out, "train_step_t" + std::to_string(threads), section.str());
+  std::cout << section.str();
+  return 0;
+}

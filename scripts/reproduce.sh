@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Reproduce docs/results.md (RL): make the datasets, train Flowformer-DT and softmax-DT with the
+# fast-cpu protocol, evaluate the last checkpoint, and tabulate.
+#
+#   scripts/reproduce.sh [BUILD_DIR]            (default: build; build it first)
+#
+# Resumable: a finished run (eval-final.json present) is skipped, an interrupted one continues
+# from its latest checkpoint with train-agent --resume, and existing datasets are reused. Run it
+# again after an interruption. Environment knobs:
+#   FLOWRL_SEEDS="0 1 2"      seeds per configuration (default "0 1")
+#   FLOWRL_ENVS="hopper ..."   envs (default: hopper halfcheetah walker2d)
+#   FLOWRL_DATASETS="medium medium-expert mixed"
+#   FLOWRL_BACKBONES="flow softmax"
+#   FLOWRL_ROWS=200000         rows of the medium dataset (medium-expert: twice; mixed: its recipe size)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+bin="$build/bin"
+seeds=${FLOWRL_SEEDS:-"0 1"}
+envs=${FLOWRL_ENVS:-"hopper halfcheetah walker2d"}
+datasets=${FLOWRL_DATASETS:-"medium medium-expert mixed"}
+backbones=${FLOWRL_BACKBONES:-"flow softmax"}
+rows=${FLOWRL_ROWS:-200000}
+data_dir=data/generated
+runs_dir=runs/fast-cpu
+mkdir -p "$data_dir" "$runs_dir"
+
+# 1. Datasets (flowrl's D4RL-style recipes; docs/datasets.md), with their statistics as JSON.
+for env in $envs; do
+  for dset in $datasets; do
+    file="$data_dir/$env-$dset.hdf5"
+    if [ ! -f "$file" ]; then
+      args=(--env "$env" --recipe "$dset" --seed 0 --threads 2 --out "$file" --no-progress)
+      case $dset in
+        medium) args+=(--transitions "$rows") ;;
+        medium-expert) args+=(--transitions $((2 * rows))) ;;
+      esac
+      echo "== dataset $file" >&2
+      "$bin/collect-dataset" "${args[@]}" >&2
+    fi
+    [ -f "$file.json" ] || "$bin/inspect-dataset" "$file" --env "$env" --json "$file.json" > /dev/null
+  done
+done
+
+# 2. Training and final evaluation (100 episodes per target, last checkpoint).
+for seed in $seeds; do
+  for env in $envs; do
+    for dset in $datasets; do
+      for backbone in $backbones; do
+        run="$runs_dir/$env-$dset-$backbone-seed$seed"
+        if [ -f "$run/eval-final.json" ]; then continue; fi
+        echo "== run $run" >&2
+        if [ -f "$run/checkpoints/latest" ]; then
+          "$bin/train-agent" --resume "$run" --no-progress
+        else
+          rm -rf "$run"
+          "$bin/train-agent" --config "configs/dt/$env-$dset.yaml" --config configs/dt/fast-cpu.yaml \
+            --set "dataset.path=$data_dir/$env-$dset.hdf5" --set "model.attention=$backbone" \
+            --seed "$seed" --out "$run" --no-progress
+        fi
+      done
+    done
+  done
+done
+
+# 3. The table.
+python3 scripts/rl-results.py "$runs_dir" "$data_dir"
