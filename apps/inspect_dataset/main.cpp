@@ -125,7 +125,12 @@ int run(int argc, char** argv) {
   }
   const auto keys = data::list_hdf5_datasets(file);
   const data::D4RLDataset ds = data::load_d4rl(file, read);
-  if (!env) env = guess_env(file, ds);
+  if (!env) {
+    // a guess is only used when its dims fit the file
+    env = guess_env(file, ds);
+    const auto dims = env ? data::d4rl_env_dims(*env) : std::nullopt;
+    if (env && (!dims || dims->obs_dim != ds.obs_dim() || dims->act_dim != ds.act_dim())) env.reset();
+  }
   const auto stats = data::dataset_stats(ds, data::EpisodeOptions().max_episode_steps(max_steps));
   std::optional<envs::ReferenceScores> ref;
   if (env) ref = envs::find_reference_scores(*env);
