@@ -3,10 +3,15 @@
 //
 //   evaluate-policy --policy data/policies/hopper-trpo.h5 --env hopper --episodes 30 --seed 0
 //
-// Agents: --policy FILE.h5 (an mlp-policy/1 behaviour policy). The evaluation options, the env, the
-// episode loop and the report are agent-independent (run_evaluation below); another agent kind
-// (e.g. --checkpoint RUN_DIR --target-return R... for a Decision Transformer) adds its own option
-// group and a function that builds an envs::Policy, and reuses the rest.
+//   evaluate-policy --checkpoint runs/hopper-medium-seed0 --env hopper --target-return 3600 1800 --episodes 100
+//
+// Agents: --policy FILE.h5 (an mlp-policy/1 behaviour policy) or --checkpoint RUN_DIR (a Decision
+// Transformer trained by train-agent, conditioned on each --target-return in turn; all episodes of a
+// target run together, one batched forward pass per environment step). The evaluation options, the
+// env, the episode loop and the report are agent-independent (run_evaluation below).
+#include <flowrl/agent/checkpoint.h>
+#include <flowrl/agent/dt_policy.h>
+#include <flowrl/agent/trainer.h>
 #include <flowrl/behaviour/behaviour_policy.h>
 #include <flowrl/core/error.h>
 #include <flowrl/envs/evaluate.h>
@@ -14,6 +19,7 @@
 #include <flowrl/envs/vector_env.h>
 
 #include <boost/program_options.hpp>
+#include <fstream>
 
 #include <algorithm>
 #include <iostream>
@@ -70,12 +76,31 @@ po::options_description policy_options(PolicyArgs& a) {
   return d;
 }
 
-// builds the env copies, runs the episodes, prints and writes the report
-int run_evaluation(const EvalArgs& args, envs::Policy& policy, std::map<std::string, std::string> info) {
+// the Decision-Transformer agent
+struct CheckpointArgs {
+  std::string run_dir;
+  std::vector<double> targets;
+  std::string device = "cpu";
+};
+
+po::options_description checkpoint_options(CheckpointArgs& a) {
+  po::options_description d("Decision Transformer (a train-agent run directory)");
+  d.add_options()
+      ("checkpoint", po::value(&a.run_dir), "run directory; its latest checkpoint is evaluated")
+      ("target-return", po::value(&a.targets)->multitoken(), "target returns, one evaluation each (default: the run's eval.targets)")
+      ("device", po::value(&a.device)->default_value("cpu"), "cpu or cuda");
+  return d;
+}
+
+// builds the env copies, runs the episodes, prints the report; `all_at_once` runs every episode
+// concurrently (one batched policy call per step)
+envs::EvaluationResult evaluate_once(const EvalArgs& args, envs::Policy& policy, std::map<std::string, std::string> info,
+                                     bool all_at_once) {
   FLOWRL_CHECK(args.episodes >= 1, "--episodes must be >= 1, got ", args.episodes);
   FLOWRL_CHECK(args.threads >= 1, "--threads must be >= 1, got ", args.threads);
   FLOWRL_CHECK(args.num_envs >= 0, "--num-envs must be >= 0, got ", args.num_envs);
   const int64_t copies = args.num_envs > 0 ? std::min(args.num_envs, args.episodes)
+                         : all_at_once     ? std::min<int64_t>(args.episodes, 256)
                                            : std::min(args.episodes, 8 * args.threads);
   envs::EnvOptions env_options;
   if (args.reset_noise_scale) env_options.reset_noise_scale(*args.reset_noise_scale);
@@ -86,9 +111,46 @@ int run_evaluation(const EvalArgs& args, envs::Policy& policy, std::map<std::str
   info["threads"] = std::to_string(args.threads);
   info["reset_noise_scale"] = args.reset_noise_scale ? std::to_string(*args.reset_noise_scale) : "default";
   result.info = std::move(info);
-
   if (!args.quiet) std::cout << envs::format_episodes(result);
   std::cout << envs::format_summary(result);
+  return result;
+}
+
+int run_checkpoint(const EvalArgs& args, const CheckpointArgs& c) {
+  const auto device = parse_device(c.device);
+  auto agent = load_agent(c.run_dir, device);
+  const auto targets = c.targets.empty() ? agent.config.eval.targets : c.targets;
+  std::vector<TargetEvaluation> evals;
+  for (double target : targets) {
+    DTPolicyOptions opt;
+    opt.target_return = target;
+    opt.reward_scale = agent.config.dataset.reward_scale;
+    opt.device = device;
+    DTPolicy policy(agent.model, agent.normalizer, opt);
+    std::ostringstream t;
+    t << target;
+    std::cout << "== target return " << t.str() << "\n";
+    std::map<std::string, std::string> info = {{"agent", "decision-transformer"},
+                                               {"checkpoint", agent.checkpoint_dir},
+                                               {"step", std::to_string(agent.step)},
+                                               {"target_return", t.str()}};
+    evals.push_back(TargetEvaluation{target, evaluate_once(args, policy, info, /*all_at_once=*/true)});
+  }
+  std::cout << "\nsummary (" << agent.checkpoint_dir << ", step " << agent.step << "):\n"
+            << format_target_evaluations(evals);
+  if (!args.json.empty()) {
+    std::ofstream out(args.json);
+    out << target_evaluations_json(evals, "\"checkpoint\": \"" + agent.checkpoint_dir + "\", \"step\": " +
+                                              std::to_string(agent.step) + ", \"env\": \"" + args.env + "\"");
+    FLOWRL_CHECK(out.good(), "cannot write --json ", args.json);
+    std::cout << "wrote " << args.json << "\n";
+  }
+  return 0;
+}
+
+// evaluates a single-policy agent and writes its JSON report
+int run_evaluation(const EvalArgs& args, envs::Policy& policy, std::map<std::string, std::string> info) {
+  auto result = evaluate_once(args, policy, std::move(info), /*all_at_once=*/false);
   if (!args.json.empty()) {
     envs::write_json(result, args.json);
     std::cout << "wrote " << args.json << "\n";
@@ -124,9 +186,11 @@ int main(int argc, char** argv) {
     EvalArgs eval;
     PolicyArgs pol;
     po::options_description all("evaluate-policy: run an agent on an environment and report its returns\n\nUsage: "
-                                "evaluate-policy --policy FILE.h5 --env NAME [options]");
+                                "evaluate-policy --policy FILE.h5 --env NAME [options]\n"
+                                "       evaluate-policy --checkpoint RUN_DIR --env NAME --target-return R [R ...] [options]");
     all.add_options()("help,h", "show this help");
-    all.add(eval_options(eval)).add(policy_options(pol));
+    CheckpointArgs ckpt;
+    all.add(eval_options(eval)).add(policy_options(pol)).add(checkpoint_options(ckpt));
 
     po::variables_map vm;
     po::store(po::parse_command_line(argc, argv, all), vm);
@@ -139,8 +203,11 @@ int main(int argc, char** argv) {
     if (vm.count("noise-std")) pol.noise_std = vm["noise-std"].as<double>();
 
     // one agent kind per run
+    FLOWRL_CHECK(pol.policy.empty() || ckpt.run_dir.empty(), "pass either --policy or --checkpoint, not both");
+    if (!ckpt.run_dir.empty()) return run_checkpoint(eval, ckpt);
+    FLOWRL_CHECK(ckpt.targets.empty(), "--target-return needs --checkpoint RUN_DIR");
     FLOWRL_CHECK(!pol.policy.empty(), "no agent given; pass --policy FILE.h5 (an mlp-policy/1 file, e.g. "
-                                      "data/policies/hopper-trpo.h5)");
+                                      "data/policies/hopper-trpo.h5) or --checkpoint RUN_DIR (a train-agent run)");
     return run_behaviour_policy(eval, pol);
   } catch (const po::error& e) {
     std::cerr << "evaluate-policy: " << e.what() << " (see --help)\n";
