@@ -10,7 +10,7 @@
 # ILI, ETTm1). Resumable: a run whose <out>/<name>/seed<seed>/result.json exists is skipped, so the
 # script can be killed and restarted at any time. Each finished run appends one line to
 # <out>/results.tsv (name, dataset, head, L, H, seed, test MSE, test MAE, best epoch, epochs,
-# train seconds, total seconds, threads).
+# train seconds, total seconds, threads, CPU seconds).
 #
 # --data-dir DIR  passes --set data.dir=DIR (needed for ETTm1.csv, which is not shipped)
 # --table         prints the mean/std over seeds per config from results.tsv, and exits
@@ -77,7 +77,7 @@ done
 [[ ${#configs[@]} -gt 0 ]] || { echo "reproduce-forecast.sh: no config matches ${patterns[*]}" >&2; exit 1; }
 
 mkdir -p "$out"
-[[ -f "$results" ]] || printf 'name\tdataset\thead\tL\tH\tseed\ttest_mse\ttest_mae\tbest_epoch\tepochs\ttrain_s\ttotal_s\tthreads\n' > "$results"
+[[ -f "$results" ]] || printf 'name\tdataset\thead\tL\tH\tseed\ttest_mse\ttest_mae\tbest_epoch\tepochs\ttrain_s\ttotal_s\tthreads\tcpu_s\n' > "$results"
 
 # a number field of a flat JSON file
 json_field() { sed -n "s/^  \"$2\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" "$1" | head -n 1; }
@@ -94,17 +94,17 @@ for f in "${configs[@]}"; do
       echo "skip $name seed $seed (done: $json)"
       continue
     fi
-    cmd=("$bin" --config "$f" --set "seed=$seed" --set "output.dir=$out" --set "train.progress=false" "${extra[@]}")
+    cmd=("$bin" --config "$f" --set "seed=$seed" --set "output.dir=$out" "${extra[@]}")
     if [[ $dry_run -eq 1 ]]; then
       echo "${cmd[*]}"
       continue
     fi
     echo "run  $name seed $seed"
     "${cmd[@]}"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" \
       "$(json_field "$json" dataset)" "$(json_field "$json" head)" "$(json_field "$json" seq_len)" \
       "$(json_field "$json" pred_len)" "$seed" "$(json_field "$json" test_mse)" "$(json_field "$json" test_mae)" \
       "$(json_field "$json" best_epoch)" "$(json_field "$json" epochs_run)" "$(json_field "$json" train_seconds)" \
-      "$(json_field "$json" total_seconds)" "$(json_field "$json" threads)" >> "$results"
+      "$(json_field "$json" total_seconds)" "$(json_field "$json" threads)" "$(json_field "$json" cpu_seconds)" >> "$results"
   done
 done

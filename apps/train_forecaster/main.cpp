@@ -53,10 +53,11 @@ int main(int argc, char** argv) {
     const auto result = flowrl::run_forecast_experiment(config, device);
     const auto& t = result.train;
     std::printf("%s seed %lld: test mse %.4f mae %.4f (%lld windows) | best epoch %lld/%zu | val mse %.4f | "
-                "train %.1fs total %.1fs | %lld params\n",
+                "train %.1fs total %.1fs cpu %.1fs | %lld params\n",
                 config.name.c_str(), static_cast<long long>(config.seed), t.test.mse, t.test.mae,
                 static_cast<long long>(t.test.windows), static_cast<long long>(t.best_epoch), t.epochs.size(),
-                t.val.mse, t.train_seconds, result.total_seconds, static_cast<long long>(result.parameters));
+                t.val.mse, t.train_seconds, result.total_seconds, result.cpu_seconds,
+                static_cast<long long>(result.parameters));
     std::printf("result: %s\n", result.result_json.c_str());
     return 0;
   } catch (const flowrl::Error& e) {

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iomanip>
 #include <sstream>
+#include <sys/resource.h>
 
 namespace flowrl {
 namespace {
@@ -43,6 +44,14 @@ std::string json_number(double v) {
   std::ostringstream out;
   out << std::setprecision(10) << v;
   return out.str();
+}
+
+// user + system CPU seconds of this process so far
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         1e-6 * static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
 }
 
 void write_file(const std::string& path, const std::string& text) {
@@ -78,6 +87,7 @@ std::string forecast_result_json(const ForecastConfig& c, const ForecastExperime
   j << "  \"train_seconds\": " << json_number(t.train_seconds) << ",\n";
   j << "  \"test_seconds\": " << json_number(t.test_seconds) << ",\n";
   j << "  \"total_seconds\": " << json_number(r.total_seconds) << ",\n";
+  j << "  \"cpu_seconds\": " << json_number(r.cpu_seconds) << ",\n";
   j << "  \"device\": " << json_string(device) << ",\n";
   j << "  \"threads\": " << threads << ",\n";
   j << "  \"scale\": \"normalized\",\n";
@@ -95,6 +105,7 @@ std::string forecast_result_json(const ForecastConfig& c, const ForecastExperime
 
 ForecastExperimentResult run_forecast_experiment(const ForecastConfig& config, const std::string& device_name) {
   const auto start = std::chrono::steady_clock::now();
+  const double cpu_start = cpu_seconds();
   FLOWRL_CHECK(device_name == "cpu" || device_name == "cuda", "--device must be cpu or cuda, got '", device_name, "'");
   FLOWRL_CHECK(device_name == "cpu" || torch::cuda::is_available(),
                "--device cuda: no CUDA device is available to this LibTorch build; use --device cpu");
@@ -122,6 +133,7 @@ ForecastExperimentResult run_forecast_experiment(const ForecastConfig& config, c
   options.checkpoint(result.checkpoint).seed(static_cast<uint64_t>(config.seed));
   result.train = train_forecaster(model, series, options, device);
   result.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.cpu_seconds = cpu_seconds() - cpu_start;
 
   // result.json last: its presence marks a finished run (scripts/reproduce-forecast.sh resumes on it)
   const auto tmp = result.result_json + ".tmp";

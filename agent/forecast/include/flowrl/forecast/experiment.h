@@ -17,6 +17,7 @@ struct ForecastExperimentResult {
   std::string result_json;     ///< run_dir/result.json
   std::string checkpoint;      ///< run_dir/best.pt (best validation weights)
   double total_seconds = 0.0;  ///< wall time including data loading
+  double cpu_seconds = 0.0;    ///< CPU time (user + system, all threads) of the run
 };
 
 /// Runs `config` on `device` ("cpu" or "cuda"): seeds torch, sets the torch thread count, trains,
