@@ -50,6 +50,8 @@ TEST_CASE("a config maps onto ForecastConfig; absent keys keep their defaults", 
   CHECK(again.model.head == ForecastHead::kTemporal);
   CHECK(again.train.lr() == 0.001);
   CHECK(again.data.pred_len == 192);
+  CHECK_FALSE(again.model.horizon_tokens);
+  CHECK(parse_forecast_config(kMinimal, {"model.horizon_tokens=true"}).model.horizon_tokens);
 }
 
 TEST_CASE("--set overrides dotted keys with YAML-typed values", "[forecast][config]") {

@@ -38,17 +38,23 @@ TEST_CASE("inverted head: shapes for both attentions, with and without time-feat
   CHECK_THROWS_AS(net(torch::randn({2, 23, 5}), torch::rand({2, 23, 4}), torch::Tensor()), Error);
 }
 
-TEST_CASE("temporal head: shapes, calendar embedding optional", "[forecast][models]") {
+TEST_CASE("temporal head: shapes, both horizon decodings, calendar embedding optional", "[forecast][models]") {
   torch::manual_seed(2);
   for (auto kind : {AttentionKind::kFlow, AttentionKind::kSoftmax}) {
-    TemporalForecaster net(TemporalForecasterOptions(24, 12, 5, 4, small_backbone(kind)));
-    auto y = net(torch::randn({2, 24, 5}), torch::rand({2, 24, 4}), torch::rand({2, 12, 4}));  // [B,H,N]
-    CHECK(y.sizes() == torch::IntArrayRef({2, 12, 5}));
-    CHECK(torch::isfinite(y).all().item<bool>());
+    for (bool tokens : {false, true}) {
+      TemporalForecaster net(TemporalForecasterOptions(24, 12, 5, 4, small_backbone(kind)).horizon_tokens(tokens));
+      auto y = net(torch::randn({2, 24, 5}), torch::rand({2, 24, 4}), torch::rand({2, 12, 4}));  // [B,H,N]
+      CHECK(y.sizes() == torch::IntArrayRef({2, 12, 5}));
+      CHECK(torch::isfinite(y).all().item<bool>());
+      CHECK(net->named_parameters().contains("horizon_token") == tokens);
+      CHECK(net->named_parameters().contains("time_projection.weight") == !tokens);
+    }
   }
-  TemporalForecaster no_marks(TemporalForecasterOptions(24, 12, 5, 0, small_backbone()));
-  CHECK(no_marks(torch::randn({2, 24, 5}), torch::Tensor(), torch::Tensor()).sizes() ==
-        torch::IntArrayRef({2, 12, 5}));
+  for (bool tokens : {false, true}) {
+    TemporalForecaster no_marks(TemporalForecasterOptions(24, 12, 5, 0, small_backbone()).horizon_tokens(tokens));
+    CHECK(no_marks(torch::randn({2, 24, 5}), torch::Tensor(), torch::Tensor()).sizes() ==
+          torch::IntArrayRef({2, 12, 5}));
+  }
   TemporalForecaster net(TemporalForecasterOptions(24, 12, 5, 4, small_backbone()));
   CHECK(net->positions.sizes() == torch::IntArrayRef({36, 16}));
   CHECK(net->value_embedding->weight.sizes() == torch::IntArrayRef({16, 5, 3}));
@@ -68,14 +74,18 @@ TEST_CASE("instance norm: predictions follow a per-variate affine change of the 
   auto b = torch::tensor({-7.0, 100.0, 0.25}, torch::kFloat64).view({1, 1, 3});
   InvertedForecaster inverted(InvertedForecasterOptions(24, 12, small_backbone()));
   TemporalForecaster temporal(TemporalForecasterOptions(24, 12, 3, 4, small_backbone()));
-  inverted->to(torch::kFloat64);
-  temporal->to(torch::kFloat64);
-  inverted->eval();
-  temporal->eval();
-  for (auto* name : {"inverted", "temporal"}) {
+  TemporalForecaster tokens(TemporalForecasterOptions(24, 12, 3, 4, small_backbone()).horizon_tokens(true));
+  for (torch::nn::Module* m : {static_cast<torch::nn::Module*>(inverted.get()),
+                               static_cast<torch::nn::Module*>(temporal.get()),
+                               static_cast<torch::nn::Module*>(tokens.get())}) {
+    m->to(torch::kFloat64);
+    m->eval();
+  }
+  for (std::string name : {"inverted", "temporal", "temporal with horizon tokens"}) {
     INFO(name);
     auto f = [&](const torch::Tensor& in) {
-      return std::string(name) == "inverted" ? inverted(in, x_mark, y_mark) : temporal(in, x_mark, y_mark);
+      if (name == "inverted") return inverted(in, x_mark, y_mark);
+      return name == "temporal" ? temporal(in, x_mark, y_mark) : tokens(in, x_mark, y_mark);
     };
     auto expected = f(x) * a + b;  // [B,H,N]
     auto got = f(x * a + b);       // [B,H,N]

@@ -85,10 +85,12 @@ TEST_CASE("a tiny training run lowers the loss and restores the best checkpoint"
   torch::manual_seed(4);
   const auto series = sines();
   const auto dir = temp_dir("smoke");
-  for (auto head : {ForecastHead::kInverted, ForecastHead::kTemporal}) {
-    INFO((head == ForecastHead::kInverted ? "inverted" : "temporal"));
+  for (int variant = 0; variant < 3; ++variant) {
+    const auto head = variant == 0 ? ForecastHead::kInverted : ForecastHead::kTemporal;
+    INFO("variant " << variant << " (0 inverted, 1 temporal, 2 temporal with horizon tokens)");
     ForecastModelConfig mc;
     mc.head = head;
+    mc.horizon_tokens = variant == 2;
     mc.d_model = 32;
     mc.n_heads = 4;
     mc.mlp_ratio = 2;

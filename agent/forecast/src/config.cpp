@@ -193,6 +193,7 @@ ForecastConfig from_yaml(const YAML::Node& root, const std::string& source) {
   model.get("instance_norm", m.instance_norm);
   model.get("use_marks", m.use_marks);
   model.get("value_kernel", m.value_kernel);
+  model.get("horizon_tokens", m.horizon_tokens);
   model.finish();
   FLOWRL_CHECK(m.d_model > 0 && m.n_heads > 0 && m.d_model % m.n_heads == 0, source,
                ": config keys 'model.d_model' (", m.d_model, ") and 'model.n_heads' (", m.n_heads,
@@ -323,6 +324,7 @@ std::string forecast_config_to_yaml(const ForecastConfig& c) {
   out << YAML::Key << "instance_norm" << YAML::Value << c.model.instance_norm;
   out << YAML::Key << "use_marks" << YAML::Value << c.model.use_marks;
   out << YAML::Key << "value_kernel" << YAML::Value << c.model.value_kernel;
+  out << YAML::Key << "horizon_tokens" << YAML::Value << c.model.horizon_tokens;
   out << YAML::EndMap;
   out << YAML::Key << "train" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "batch_size" << YAML::Value << c.train.batch_size();
@@ -374,7 +376,8 @@ torch::nn::AnyModule make_forecaster(const ForecastModelConfig& m, const data::F
   return torch::nn::AnyModule(TemporalForecaster(
       TemporalForecasterOptions(series.seq_len, series.pred_len, series.n_vars, series.n_marks, backbone)
           .instance_norm(m.instance_norm)
-          .value_kernel(m.value_kernel)));
+          .value_kernel(m.value_kernel)
+          .horizon_tokens(m.horizon_tokens)));
 }
 
 }  // namespace flowrl

@@ -116,7 +116,11 @@ void TemporalForecasterImpl::reset() {
                                                .padding_mode(torch::kCircular)
                                                .bias(false)));
   if (F > 0) time_embedding = register_module("time_embedding", torch::nn::Linear(torch::nn::LinearOptions(F, D).bias(false)));
-  horizon_token = register_parameter("horizon_token", torch::randn({D}) * 0.02);  // [D]
+  if (options.horizon_tokens()) {
+    horizon_token = register_parameter("horizon_token", torch::randn({D}) * 0.02);  // [D]
+  } else {
+    time_projection = register_module("time_projection", torch::nn::Linear(L, H));
+  }
   // sinusoidal positions: sin on even channels, cos on odd ones
   auto pos = torch::arange(L + H, torch::kFloat).unsqueeze(1);                     // [L+H,1]
   auto freq = torch::exp(torch::arange(0, D, 2, torch::kFloat) * (-std::log(10000.0) / D));  // [ceil(D/2)]
@@ -143,18 +147,30 @@ torch::Tensor TemporalForecasterImpl::forward(const torch::Tensor& x, const torc
     norm = InstanceNorm::of(x, options.norm_eps());
     h = norm.normalize(x);                                                 // [B,L,N]
   }
-  // look-back tokens from values, horizon tokens from the placeholder
-  auto past = value_embedding(h.transpose(1, 2)).transpose(1, 2);          // [B,L,D]
-  auto future = horizon_token.expand({B, H, horizon_token.size(0)});       // [B,H,D]
-  auto tokens = torch::cat({past, future}, 1) + positions;                 // [B,L+H,D]
   if (F > 0) {
     FLOWRL_CHECK(x_mark.defined() && y_mark.defined() && x_mark.sizes() == torch::IntArrayRef({B, L, F}) &&
                      y_mark.sizes() == torch::IntArrayRef({B, H, F}),
                  "TemporalForecaster: x_mark/y_mark must be [B, L, ", F, "] and [B, H, ", F, "]");
-    tokens = tokens + time_embedding(torch::cat({x_mark, y_mark}, 1));     // [B,L+H,D]
   }
-  auto encoded = encoder(dropout(tokens));                                 // [B,L+H,D]
-  auto y = output(encoded.narrow(1, L, H));                                // [B,H,N]
+  // look-back tokens: values + calendar + position
+  auto past = value_embedding(h.transpose(1, 2)).transpose(1, 2)          // [B,L,D]
+              + positions.narrow(0, 0, L);                                 // [B,L,D]
+  if (F > 0) past = past + time_embedding(x_mark);                         // [B,L,D]
+  torch::Tensor future;
+  if (options.horizon_tokens()) {
+    // placeholders for the horizon, encoded together with the look-back
+    future = horizon_token.expand({B, H, horizon_token.size(0)})           // [B,H,D]
+             + positions.narrow(0, L, H);                                  // [B,H,D]
+    if (F > 0) future = future + time_embedding(y_mark);                   // [B,H,D]
+    auto encoded = encoder(dropout(torch::cat({past, future}, 1)));        // [B,L+H,D]
+    future = encoded.narrow(1, L, H);                                      // [B,H,D]
+  } else {
+    // encode the look-back, then map its L steps to the H horizon steps
+    auto encoded = encoder(dropout(past));                                 // [B,L,D]
+    future = time_projection(encoded.transpose(1, 2)).transpose(1, 2);     // [B,H,D]
+    if (F > 0) future = future + time_embedding(y_mark);                   // [B,H,D]
+  }
+  auto y = output(future);                                                 // [B,H,N]
   return options.instance_norm() ? norm.denormalize(y) : y;                // [B,H,N]
 }
 

@@ -48,6 +48,7 @@ struct ForecastModelConfig {
   bool instance_norm = true;                    ///< per-variate normalization of the look-back
   bool use_marks = true;                        ///< inverted head: time features as extra tokens
   int64_t value_kernel = 3;                     ///< temporal head: value-embedding conv width
+  bool horizon_tokens = false;                  ///< temporal head: encode H placeholder tokens (else Linear(L -> H))
 };
 
 /// A whole run: the YAML file's content after overrides.

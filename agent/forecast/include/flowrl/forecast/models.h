@@ -77,7 +77,7 @@ class TemporalForecasterImpl : public torch::nn::Cloneable<TemporalForecasterImp
  public:
   explicit TemporalForecasterImpl(const TemporalForecasterOptions& options);
 
-  /// (Re)creates the embeddings, the horizon placeholder, the position table, encoder and output.
+  /// (Re)creates the embeddings, the position table, the encoder, the horizon map and the output.
   void reset() override;
 
   /// x [B, L, N], x_mark [B, L, F], y_mark [B, H, F] -> [B, H, N]. Throws flowrl::Error on a shape
@@ -89,7 +89,8 @@ class TemporalForecasterImpl : public torch::nn::Cloneable<TemporalForecasterImp
 
   torch::nn::Conv1d value_embedding{nullptr};  ///< N -> D, circular, no bias
   torch::nn::Linear time_embedding{nullptr};   ///< F -> D, no bias (absent when n_marks == 0)
-  torch::Tensor horizon_token;                 ///< [D] learned placeholder of the H future steps
+  torch::Tensor horizon_token;                 ///< [D] placeholder of the H future steps (horizon_tokens)
+  torch::nn::Linear time_projection{nullptr};  ///< L -> H across time (without horizon_tokens)
   torch::Tensor positions;                     ///< [L + H, D] sinusoidal table (buffer)
   torch::nn::Dropout dropout{nullptr};         ///< on the summed embeddings
   Flowformer encoder{nullptr};                 ///< non-causal, across the L + H steps

@@ -45,10 +45,14 @@ struct InvertedForecasterOptions {
 };
 
 /// Options of TemporalForecaster: tokens are time steps. The L look-back steps carry a value
-/// embedding (circular Conv1d over the N variates, kernel 3), the H horizon steps a learned
-/// placeholder; every token adds a calendar embedding Linear(F -> D) and a sinusoidal position. A
-/// non-causal Flowformer encodes the L + H tokens and Linear(D -> N) reads the H horizon tokens
-/// (direct multi-horizon output, no autoregression).
+/// embedding (circular Conv1d over the N variates, kernel 3), a calendar embedding Linear(F -> D) and
+/// a sinusoidal position; a non-causal Flowformer encodes them. The horizon is predicted in one pass
+/// (direct multi-horizon output, no autoregression), in one of two ways:
+///  - horizon_tokens(false) (default): Linear(L -> H) across time maps the L encoded steps to H
+///    horizon features, which get the horizon's calendar embedding, then Linear(D -> N). The encoder
+///    sees L tokens whatever H is.
+///  - horizon_tokens(true): H learned placeholder tokens (plus calendar and position) are appended,
+///    the Flowformer encodes all L + H tokens, and Linear(D -> N) reads the last H (costs grow with H).
 ///
 ///   TemporalForecaster net(TemporalForecasterOptions(96, 96, 7, 4, FlowformerOptions(64, 4)));
 struct TemporalForecasterOptions {
@@ -74,6 +78,8 @@ struct TemporalForecasterOptions {
   TORCH_ARG(double, norm_eps) = 1e-5;
   /// Kernel width of the circular value-embedding convolution (odd).
   TORCH_ARG(int64_t, value_kernel) = 3;
+  /// Encode H placeholder tokens with the look-back (true) instead of projecting across time (false).
+  TORCH_ARG(bool, horizon_tokens) = false;
 };
 
 /// The learning-rate schedule of ForecastTrainerOptions.
