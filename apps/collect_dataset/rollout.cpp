@@ -3,18 +3,19 @@
 
 #include <flowrl/behaviour/behaviour_policy.h>
 #include <flowrl/core/error.h>
+#include <flowrl/core/progress.h>
 #include <flowrl/envs/evaluate.h>
 #include <flowrl/envs/locomotion_env.h>
 #include <flowrl/envs/random.h>
 #include <flowrl/envs/registry.h>
 #include <flowrl/envs/vector_env.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 namespace flowrl::collect {
@@ -26,56 +27,6 @@ constexpr double kLogSqrt2Pi = 0.91893853320467274178;  // log(sqrt(2 pi))
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
-
-std::string fmt_duration(double s) {
-  char buf[32];
-  if (s >= 3600) std::snprintf(buf, sizeof buf, "%dh%02dm", int(s / 3600), int(s / 60) % 60);
-  else if (s >= 60) std::snprintf(buf, sizeof buf, "%dm%02ds", int(s / 60), int(s) % 60);
-  else std::snprintf(buf, sizeof buf, "%.0fs", s);
-  return buf;
-}
-
-// a one-line progress bar on stderr: redrawn in place on a terminal, every 10% otherwise
-class ProgressBar {
- public:
-  ProgressBar(std::string label, int64_t total, bool enabled)
-      : label_(std::move(label)), total_(total), enabled_(enabled), tty_(isatty(2)),
-        t0_(std::chrono::steady_clock::now()) {}
-
-  void update(int64_t done, int64_t episodes, bool final = false) {
-    if (!enabled_) return;
-    const double elapsed = seconds_since(t0_);
-    const double frac = total_ > 0 ? std::min(1.0, double(done) / double(total_)) : 1.0;
-    if (tty_) {
-      if (!final && elapsed - last_draw_ < 0.25) return;
-    } else {
-      const int decile = static_cast<int>(frac * 10);
-      if (!final && decile == last_decile_) return;
-      last_decile_ = decile;
-    }
-    last_draw_ = elapsed;
-    const int width = 30;
-    const int filled = static_cast<int>(frac * width);
-    const double rate = elapsed > 0 ? double(done) / elapsed : 0.0;
-    const double eta = rate > 0 ? double(total_ - done) / rate : 0.0;
-    std::fprintf(stderr, "%s%s [%s%s] %5.1f%% %lld/%lld rows, %lld episodes, %.0f rows/s, %s %s%s",
-                 tty_ ? "\r" : "", label_.c_str(), std::string(filled, '#').c_str(),
-                 std::string(width - filled, '.').c_str(), 100.0 * frac, static_cast<long long>(done),
-                 static_cast<long long>(total_), static_cast<long long>(episodes), rate,
-                 final ? "took" : "ETA", fmt_duration(final ? elapsed : eta).c_str(),
-                 tty_ ? (final ? "\n" : "   ") : "\n");
-    std::fflush(stderr);
-  }
-
- private:
-  std::string label_;
-  int64_t total_;
-  bool enabled_;
-  bool tty_;
-  std::chrono::steady_clock::time_point t0_;
-  double last_draw_ = -1.0;
-  int last_decile_ = -1;
-};
 
 // the rows of one episode while it runs
 struct EpisodeRows {
@@ -168,7 +119,8 @@ data::D4RLDataset collect(const Behaviour& behaviour, const RolloutOptions& opti
   out.next_observations.cols = S;
   out.actions.cols = A;
   int64_t next_episode = 0, next_flush = 0, written = 0, live_rows = 0, steps = 0;
-  ProgressBar bar(options.label, N, options.progress);
+  std::optional<ProgressBar> bar;
+  if (options.progress) bar.emplace(N, options.label + " rows");
 
   // appends the first `rows` rows of an episode to the output
   auto flush = [&](EpisodeRows& e, int64_t rows) {
@@ -272,9 +224,9 @@ data::D4RLDataset collect(const Behaviour& behaviour, const RolloutOptions& opti
       pending.erase(it);
       ++next_flush;
     }
-    bar.update(written, next_flush);
+    if (bar) bar->update(written, std::to_string(next_flush) + " episodes");
   }
-  bar.update(written, next_flush, /*final=*/true);
+  if (bar) bar->finish(std::to_string(next_flush) + " episodes");
 
   out.observations.rows = N;
   out.next_observations.rows = N;

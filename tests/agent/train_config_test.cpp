@@ -33,7 +33,7 @@ TEST_CASE("TrainConfig defaults are the Flowformer authors' recipe", "[agent][co
   CHECK(c.model.attention() == AttentionKind::kFlow);
 }
 
-TEST_CASE("--set overrides and the resolved config round-trips", "[agent][config]") {
+TEST_CASE("set overrides and the resolved config round-trips", "[agent][config]") {
   auto cfg = config::Config::parse("dataset:\n  path: a.hdf5\n  env: walker2d\nmodel:\n  embed_dim: 128\n", "x.yaml");
   cfg.set("model.heads=1");
   cfg.set("model.attention=softmax");

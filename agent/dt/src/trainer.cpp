@@ -38,8 +38,8 @@ std::vector<TargetEvaluation> evaluate_targets(DecisionTransformer model, const 
   FLOWRL_CHECK(options.episodes > 0, "evaluation needs at least one episode");
   const int64_t copies = std::min<int64_t>(options.episodes, 256);
   envs::VectorEnv venv(options.env, envs::VectorEnvOptions(copies).threads(options.threads));
-  FLOWRL_CHECK(venv.observation_space().dim() == model->options.state_dim() &&
-                   venv.action_space().dim() == model->options.act_dim(),
+  FLOWRL_CHECK(static_cast<int64_t>(venv.observation_space().dim()) == model->options.state_dim() &&
+                   static_cast<int64_t>(venv.action_space().dim()) == model->options.act_dim(),
                "env '", options.env, "' has observation/action dims ", venv.observation_space().dim(), "/",
                venv.action_space().dim(), " but the model was trained on ", model->options.state_dim(), "/",
                model->options.act_dim());

@@ -1,4 +1,4 @@
-// flowrl/envs/arg.h — FLOWRL_ARG, the torch-free twin of TORCH_ARG for options structs.
+// flowrl/core/arg.h — FLOWRL_ARG, the torch-free twin of TORCH_ARG for options structs.
 //
 // FLOWRL_ARG(T, name) declares a private member `name_` plus a chainable setter `name(value)` and a
 // getter `name()`, so options read like the PyTorch C++ frontend:

@@ -15,7 +15,7 @@
 //   ds.observations.row(0);  // const float*, obs_dim values
 #pragma once
 
-#include <flowrl/data/options.h>
+#include <flowrl/core/arg.h>
 
 #include <cstdint>
 #include <map>
@@ -118,19 +118,19 @@ std::optional<D4RLEnvDims> d4rl_env_dims(const std::string& name);
 ///   load_d4rl(path, D4RLReadOptions().env_dims("walker2d").load_infos(false));
 struct D4RLReadOptions {
   /// Expected observation width; 0 accepts any.
-  FLOWRL_DATA_ARG(int64_t, obs_dim) = 0;
+  FLOWRL_ARG(int64_t, obs_dim) = 0;
   /// Expected action width; 0 accepts any.
-  FLOWRL_DATA_ARG(int64_t, act_dim) = 0;
+  FLOWRL_ARG(int64_t, act_dim) = 0;
   /// Name of the environment the dims come from, used in error messages ("" when unknown).
-  FLOWRL_DATA_ARG(std::string, env_name);
+  FLOWRL_ARG(std::string, env_name);
   /// Load next_observations when present (one more (N, obs_dim) array).
-  FLOWRL_DATA_ARG(bool, load_next_observations) = true;
+  FLOWRL_ARG(bool, load_next_observations) = true;
   /// Load infos/qpos, infos/qvel, infos/action_log_probs when present.
-  FLOWRL_DATA_ARG(bool, load_infos) = true;
+  FLOWRL_ARG(bool, load_infos) = true;
   /// Load metadata/* when present.
-  FLOWRL_DATA_ARG(bool, load_metadata) = true;
+  FLOWRL_ARG(bool, load_metadata) = true;
   /// Reject NaN/Inf in every loaded float array (the error names the first bad row).
-  FLOWRL_DATA_ARG(bool, check_finite) = true;
+  FLOWRL_ARG(bool, check_finite) = true;
 
  public:
   /// Sets obs_dim, act_dim and env_name from d4rl_env_dims(name); throws flowrl::Error if unknown.
@@ -153,17 +153,17 @@ void validate_d4rl(const D4RLDataset& ds, const D4RLReadOptions& options = D4RLR
 ///   write_d4rl("out.hdf5", ds, D4RLWriteOptions().gzip_level(4));
 struct D4RLWriteOptions {
   /// Deflate level 0..9 (h5py's compression='gzip' default is 4); every dataset is chunked.
-  FLOWRL_DATA_ARG(int, gzip_level) = 4;
+  FLOWRL_ARG(int, gzip_level) = 4;
   /// Rows per chunk; 0 picks about 256 KiB per chunk (h5py-like).
-  FLOWRL_DATA_ARG(int64_t, chunk_rows) = 0;
+  FLOWRL_ARG(int64_t, chunk_rows) = 0;
   /// Store observations/actions/rewards/next_observations/action_log_probs as float64 (replay files).
-  FLOWRL_DATA_ARG(bool, float64) = false;
+  FLOWRL_ARG(bool, float64) = false;
   /// Store infos/qpos and infos/qvel as float64 (what D4RL's fix_qpos_qvel.py wrote); else float32.
-  FLOWRL_DATA_ARG(bool, infos_float64) = true;
+  FLOWRL_ARG(bool, infos_float64) = true;
   /// Store rewards as (N, 1) like the replay files; else (N,).
-  FLOWRL_DATA_ARG(bool, rewards_column) = false;
+  FLOWRL_ARG(bool, rewards_column) = false;
   /// Store terminals/timeouts as uint8; else h5py's enum bool (int8 base, FALSE=0, TRUE=1).
-  FLOWRL_DATA_ARG(bool, flags_as_uint8) = false;
+  FLOWRL_ARG(bool, flags_as_uint8) = false;
 };
 
 /// Writes `ds` in the D4RL v2 layout: the arrays present in `ds` (timeouts, next_observations and

@@ -14,7 +14,7 @@
 #pragma once
 
 #include <flowrl/data/d4rl.h>
-#include <flowrl/data/options.h>
+#include <flowrl/core/arg.h>
 
 #include <cstdint>
 #include <vector>
@@ -39,10 +39,10 @@ struct Episode {
 struct EpisodeOptions {
   /// Keep the trailing rows after the last terminal/timeout as a last, partial episode (TFDS/RLDS
   /// do this; d4rl.sequence_dataset and the Decision Transformer code drop it).
-  FLOWRL_DATA_ARG(bool, keep_trailing) = false;
+  FLOWRL_ARG(bool, keep_trailing) = false;
   /// The env's time limit; used only for files without timeouts (v0): d4rl ends an episode when
   /// its step counter reaches max_episode_steps - 1.
-  FLOWRL_DATA_ARG(int64_t, max_episode_steps) = 1000;
+  FLOWRL_ARG(int64_t, max_episode_steps) = 1000;
 };
 
 /// Splits the rows into episodes exactly as d4rl.sequence_dataset does (see the file comment).
@@ -59,9 +59,9 @@ std::vector<Episode> split_episodes(int64_t rows, const uint8_t* terminals, cons
 struct QLearningOptions {
   /// Keep the transitions whose row is a final timestep (d4rl's terminate_on_end); their done flag
   /// stays bool(terminals[i]), as in d4rl.
-  FLOWRL_DATA_ARG(bool, terminate_on_end) = false;
+  FLOWRL_ARG(bool, terminate_on_end) = false;
   /// The env's time limit, for files without timeouts (v0), as in EpisodeOptions.
-  FLOWRL_DATA_ARG(int64_t, max_episode_steps) = 1000;
+  FLOWRL_ARG(int64_t, max_episode_steps) = 1000;
 };
 
 /// Transitions (s, a, r, s', done) as row indices into the dataset: transition j is

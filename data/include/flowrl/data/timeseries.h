@@ -20,7 +20,7 @@
 //   const float* x = series.input(flowrl::data::Split::kTest, 0);   // L x N values
 #pragma once
 
-#include <flowrl/data/options.h>
+#include <flowrl/core/arg.h>
 
 #include <cstdint>
 #include <string>
@@ -54,10 +54,10 @@ bool parse_calendar_time(const std::string& text, CalendarTime& out);
 ///   auto table = read_timeseries_csv(path, TimeSeriesCsvOptions().target("OT"));
 struct TimeSeriesCsvOptions {
   /// Name of the date column (required in the header).
-  FLOWRL_DATA_ARG(std::string, date_column) = "date";
+  FLOWRL_ARG(std::string, date_column) = "date";
   /// Column moved to the last place, as the Time-Series-Library loader does (the `S`/`MS` target).
   /// Empty: keep the file's column order. A name that is not a column is an error.
-  FLOWRL_DATA_ARG(std::string, target) = "OT";
+  FLOWRL_ARG(std::string, target) = "OT";
 };
 
 /// A benchmark CSV in memory: one date column and N numeric columns.
@@ -168,15 +168,15 @@ struct StandardScaler {
 ///   auto series = make_forecast_series(table, ForecastSeriesOptions().seq_len(96).pred_len(336));
 struct ForecastSeriesOptions {
   /// Train/val/test borders.
-  FLOWRL_DATA_ARG(SplitScheme, scheme) = SplitScheme::kETTHour;
+  FLOWRL_ARG(SplitScheme, scheme) = SplitScheme::kETTHour;
   /// Look-back L.
-  FLOWRL_DATA_ARG(int64_t, seq_len) = 96;
+  FLOWRL_ARG(int64_t, seq_len) = 96;
   /// Horizon H.
-  FLOWRL_DATA_ARG(int64_t, pred_len) = 96;
+  FLOWRL_ARG(int64_t, pred_len) = 96;
   /// Calendar features.
-  FLOWRL_DATA_ARG(TimeFrequency, freq) = TimeFrequency::kHourly;
+  FLOWRL_ARG(TimeFrequency, freq) = TimeFrequency::kHourly;
   /// Standardize with a scaler fit on the training rows (false: raw values, identity scaler).
-  FLOWRL_DATA_ARG(bool, scale) = true;
+  FLOWRL_ARG(bool, scale) = true;
 };
 
 /// A table prepared for forecasting: scaled values, time features, borders and windows.

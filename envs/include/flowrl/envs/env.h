@@ -6,7 +6,7 @@
 // (Gymnasium's TimeLimit). After either, step() throws until reset() is called.
 #pragma once
 
-#include <flowrl/envs/arg.h>
+#include <flowrl/core/arg.h>
 
 #include <cstddef>
 #include <cstdint>

@@ -10,7 +10,7 @@
 //   std::cout << format_summary(r);  write_json(r, "eval.json");
 #pragma once
 
-#include <flowrl/envs/arg.h>
+#include <flowrl/core/arg.h>
 #include <flowrl/envs/env.h>
 
 #include <cstdint>

@@ -8,7 +8,7 @@
 //   auto results = venv.step(actions);       // actions[i] for copy i
 #pragma once
 
-#include <flowrl/envs/arg.h>
+#include <flowrl/core/arg.h>
 #include <flowrl/envs/env.h>
 #include <flowrl/envs/thread_pool.h>
 

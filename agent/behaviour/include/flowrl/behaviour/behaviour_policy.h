@@ -8,7 +8,7 @@
 #pragma once
 
 #include <flowrl/behaviour/mlp_policy.h>
-#include <flowrl/envs/arg.h>
+#include <flowrl/core/arg.h>
 #include <flowrl/envs/evaluate.h>
 
 #include <optional>
