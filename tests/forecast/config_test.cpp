@@ -54,7 +54,7 @@ TEST_CASE("a config maps onto ForecastConfig; absent keys keep their defaults", 
   CHECK(parse_forecast_config(kMinimal, {"model.horizon_tokens=true"}).model.horizon_tokens);
 }
 
-TEST_CASE("--set overrides dotted keys with YAML-typed values", "[forecast][config]") {
+TEST_CASE("set overrides dotted keys with YAML-typed values", "[forecast][config]") {
   const auto c = parse_forecast_config(kMinimal, {"train.lr=5e-4", "data.pred_len=336", "model.head=inverted",
                                                   "seed=3", "output.dir=/tmp/x", "data.target="});
   CHECK(c.train.lr() == 5e-4);
