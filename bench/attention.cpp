@@ -35,6 +35,9 @@ torch::Tensor run_kernel(const std::string& kind, const torch::Tensor& q, const 
                          const torch::Tensor& v) {
   flowrl::flow::KernelOptions opt;
   opt.clamp = 10.0;
+  // Sequences up to 64 tokens run as one chunk, as the Decision Transformer configures it
+  // (chunk = 3K): dense masked products, no carried state. Longer ones use the default chunk.
+  if (q.size(2) <= 64) opt.chunk_size = q.size(2);
   if (kind == "flow") return flowrl::flow::causal(q, k, v, opt);
   if (kind == "naive") return flowrl::flow::causal_naive(q, k, v, opt);
   return flowrl::softmax::kernel(q, k, v, /*causal=*/true);
@@ -163,7 +166,9 @@ int main(int argc, char** argv) {
           << "the configuration in its own process with malloc's mmap threshold fixed at 64 KiB (so a freed "
           << "tensor leaves the resident set at once). The naive formula is the reference's (B, H, L, d, d) "
           << "cumulative sum; Flow-Attention chunked uses chunk_size " << flowrl::flow::KernelOptions().chunk_size
-          << ".\n\n"
+          << " (the default), and one chunk of L for L <= 64 (as the Decision Transformer configures it). The "
+          << "machine was shared with other jobs while this ran, so absolute times are pessimistic; the ratios "
+          << "compare configurations measured in the same run.\n\n"
           << "- Command: `./build/bench/bench_attention --threads " << threads << "`\n"
           << "- Machine: " << flowrl::bench::machine_description() << ", LibTorch " << TORCH_VERSION
           << ", " << threads << " torch thread(s)\n\n"

@@ -119,6 +119,8 @@ envs::EvaluationResult evaluate_once(const EvalArgs& args, envs::Policy& policy,
 int run_checkpoint(const EvalArgs& args, const CheckpointArgs& c) {
   const auto device = parse_device(c.device);
   auto agent = load_agent(c.run_dir, device);
+  torch::set_num_threads(static_cast<int>(agent.config.train.threads));
+  set_blas_threads(agent.config.train.blas_threads);
   const auto targets = c.targets.empty() ? agent.config.eval.targets : c.targets;
   std::vector<TargetEvaluation> evals;
   for (double target : targets) {

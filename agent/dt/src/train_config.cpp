@@ -59,6 +59,7 @@ TrainConfig TrainConfig::from(config::Config& cfg) {
   t.grad_clip = cfg.get_double("train.grad_clip", 0.25);
   t.seed = static_cast<uint64_t>(cfg.get_int("train.seed", 0));
   t.threads = cfg.get_int("train.threads", 1);
+  t.blas_threads = cfg.get_int("train.blas_threads", 1);
   t.log_every = cfg.get_int("train.log_every", 100);
   t.checkpoint_every = cfg.get_int("train.checkpoint_every", 1000);
   FLOWRL_CHECK(t.steps > 0, cfg.source(), ": key 'train.steps' must be positive");
@@ -67,6 +68,7 @@ TrainConfig TrainConfig::from(config::Config& cfg) {
   FLOWRL_CHECK(t.warmup_steps >= 0, cfg.source(), ": key 'train.warmup_steps' must be >= 0");
   FLOWRL_CHECK(t.grad_clip > 0, cfg.source(), ": key 'train.grad_clip' must be positive");
   FLOWRL_CHECK(t.threads > 0, cfg.source(), ": key 'train.threads' must be positive");
+  FLOWRL_CHECK(t.blas_threads >= 0, cfg.source(), ": key 'train.blas_threads' must be >= 0");
   FLOWRL_CHECK(t.log_every > 0 && t.checkpoint_every > 0, cfg.source(),
                ": keys 'train.log_every' and 'train.checkpoint_every' must be positive");
 

@@ -11,6 +11,8 @@
 #include <flowrl/envs/vector_env.h>
 #include <torch/torch.h>
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -21,6 +23,16 @@
 
 namespace flowrl {
 namespace fs = std::filesystem;
+
+bool set_blas_threads(int64_t n) {
+  if (n <= 0) return false;
+  // OpenBLAS (Debian's libblas.so.3 alternative that LibTorch links) exports this symbol.
+  using SetThreads = void (*)(int);
+  auto fn = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (!fn) return false;
+  fn(static_cast<int>(n));
+  return true;
+}
 
 torch::Device parse_device(const std::string& name) {
   if (name == "cpu") return torch::kCPU;
@@ -136,6 +148,7 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
                  " already holds a run: pass --resume to continue it, or choose another --out");
   }
   torch::set_num_threads(static_cast<int>(cfg.train.threads));
+  set_blas_threads(cfg.train.blas_threads);
   const auto device = parse_device(cfg.device);
 
   // Data: the D4RL file, its episodes, the window sampler.

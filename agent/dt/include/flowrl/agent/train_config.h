@@ -36,6 +36,8 @@ struct OptimConfig {
   double grad_clip = 0.25;       ///< max global gradient norm
   uint64_t seed = 0;             ///< seeds the model init, dropout and the window sampler
   int64_t threads = 1;           ///< torch intra-op threads (1 is fastest on 2 cores with OpenBLAS)
+  int64_t blas_threads = 1;      ///< OpenBLAS threads (0: leave OpenBLAS's default); 1 avoids spinning
+                                 ///< BLAS threads collapsing under any CPU contention
   int64_t log_every = 100;       ///< steps between rows of log.csv
   int64_t checkpoint_every = 1000;  ///< steps between checkpoints (and at the end)
 };

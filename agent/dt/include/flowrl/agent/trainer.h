@@ -64,6 +64,10 @@ std::string format_target_evaluations(const std::vector<TargetEvaluation>& evalu
 std::string target_evaluations_json(const std::vector<TargetEvaluation>& evaluations,
                                     const std::string& extra_fields = "");
 
+/// Sets the number of OpenBLAS threads when LibTorch's BLAS is OpenBLAS (found at run time);
+/// returns false when there is no OpenBLAS to configure. n = 0 leaves its default.
+bool set_blas_threads(int64_t n);
+
 /// torch device from "cpu" / "cuda" (throws flowrl::Error if CUDA is requested but absent).
 torch::Device parse_device(const std::string& name);
 
