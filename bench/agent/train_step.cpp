@@ -2,11 +2,12 @@
 // masked MSE, backward, clip, AdamW), Flow-Attention vs softmax, at the original DT shape
 // (embed 128, 3 layers, 1 head) and the Flowformer authors' (256, 3, 4); batch 64, K 20.
 //
-//   bench_train_step [--threads T] [--steps N] [--out docs/benchmarks.md]
+//   bench_train_step [--threads T] [--blas-threads N] [--steps N] [--out docs/benchmarks.md]
 //
 // Configurations are interleaved round-robin so machine load affects them alike; the sampler runs
 // on a synthetic hopper-shaped dataset of 200k rows (its time per batch is reported separately).
 #include <flowrl/agent/decision_transformer.h>
+#include <flowrl/agent/trainer.h>
 #include <flowrl/data/dt_sampler.h>
 #include <torch/torch.h>
 
@@ -86,7 +87,9 @@ int main(int argc, char** argv) {
   const int threads = args.count("--threads") ? std::stoi(args["--threads"]) : 1;
   const int steps = args.count("--steps") ? std::stoi(args["--steps"]) : 30;
   const std::string out = args.count("--out") ? args["--out"] : "docs/benchmarks.md";
+  const int blas = args.count("--blas-threads") ? std::stoi(args["--blas-threads"]) : 1;
   torch::set_num_threads(threads);
+  flowrl::set_blas_threads(blas);
 
   flowrl::data::DTSampler sampler(synthetic_dataset(200000),
                                   flowrl::data::DTSamplerOptions().context(20).batch_size(64).seed(1));
@@ -126,9 +129,12 @@ int main(int argc, char** argv) {
           << steps << " steps after 2 warm-up steps; the four models step round-robin in one process so that "
           << "load affects them alike. Sampling one batch of 64 windows from a 200k-row dataset takes a median of "
           << std::setprecision(3) << sample_ms[sample_ms.size() / 2] << " ms (not included above).\n\n"
-          << "- Command: `./build/bench/bench_train_step --threads " << threads << " --steps " << steps << "`\n"
+          << "- Command: `./build/bench/agent/bench_train_step --threads " << threads << " --blas-threads " << blas
+          << " --steps " << steps << "`\n"
           << "- Machine: " << flowrl::bench::machine_description() << ", LibTorch " << TORCH_VERSION << ", " << threads
-          << " torch thread(s)\n\n"
+          << " torch thread(s), " << blas << " OpenBLAS thread(s); the machine was shared with other jobs (load "
+          << "average about 8 on 2 cores), so absolute times are pessimistic and the flow/softmax ratio is the "
+          << "figure to read\n\n"
           << table.str() << "\n";
   flowrl::bench::write_section(out, "train_step_t" + std::to_string(threads), section.str());
   std::cout << section.str();
