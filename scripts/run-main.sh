@@ -4,12 +4,12 @@
 #   behaviour policy, train a short fast-cpu Flowformer-DT run, evaluate it, print the normalized score.
 #
 #   scripts/run-main.sh [BUILD_DIR]      (default: build; outputs under runs/main/)
-# Knobs: FLOWRL_MAIN_STEPS (default 2000 updates), FLOWRL_MAIN_EPISODES (default 20 per target).
+# Knobs: FLOWRL_MAIN_STEPS (default 1000 updates), FLOWRL_MAIN_EPISODES (default 10 per target).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
-steps=${FLOWRL_MAIN_STEPS:-2000}
-episodes=${FLOWRL_MAIN_EPISODES:-20}
+steps=${FLOWRL_MAIN_STEPS:-1000}
+episodes=${FLOWRL_MAIN_EPISODES:-10}
 out=runs/main
 
 bash scripts/install-deps.sh
@@ -30,7 +30,7 @@ else
   rm -rf "$run"
   "$build/bin/train-agent" --config configs/dt/hopper-medium.yaml --config configs/dt/fast-cpu.yaml \
     --set "dataset.path=$out/hopper-medium-100k.hdf5" --set "train.steps=$steps" \
-    --set train.warmup_steps=200 --set eval.every=0 --set eval.final_episodes=0 --out "$run"
+    --set train.warmup_steps=100 --set eval.every=0 --set eval.final_episodes=0 --out "$run"
 fi
 # 3. Evaluate the last checkpoint: all episodes of a target together, D4RL-normalized.
 "$build/bin/evaluate-policy" --checkpoint "$run" --env hopper --target-return 3600 1800 \

@@ -52,6 +52,11 @@ TEST_CASE("a config maps onto ForecastConfig; absent keys keep their defaults", 
   CHECK(again.data.pred_len == 192);
   CHECK_FALSE(again.model.horizon_tokens);
   CHECK(parse_forecast_config(kMinimal, {"model.horizon_tokens=true"}).model.horizon_tokens);
+  CHECK_FALSE(again.model.linear_skip);
+  const auto skip = parse_forecast_config(kMinimal, {"model.linear_skip=true", "model.use_marks=false"});
+  CHECK(skip.model.linear_skip);
+  CHECK(parse_forecast_config(forecast_config_to_yaml(skip)).model.linear_skip);
+  CHECK_FALSE(parse_forecast_config(forecast_config_to_yaml(skip)).model.use_marks);
 }
 
 TEST_CASE("set overrides dotted keys with YAML-typed values", "[forecast][config]") {

@@ -35,6 +35,11 @@ TEST_CASE("inverted head: shapes for both attentions, with and without time-feat
   CHECK(params["projection.weight"].sizes() == torch::IntArrayRef({12, 16}));
   CHECK(params.contains("encoder.blocks.1.attn.query_projection.weight"));
   CHECK_FALSE(net->encoder->options.causal());
+  CHECK_FALSE(params.contains("skip.weight"));
+  InvertedForecaster with_skip(InvertedForecasterOptions(24, 12, small_backbone()).linear_skip(true));
+  CHECK(with_skip->named_parameters()["skip.weight"].sizes() == torch::IntArrayRef({12, 24}));
+  CHECK(with_skip(torch::randn({3, 24, 5}), torch::rand({3, 24, 4}), torch::Tensor()).sizes() ==
+        torch::IntArrayRef({3, 12, 5}));
   CHECK_THROWS_AS(net(torch::randn({2, 23, 5}), torch::rand({2, 23, 4}), torch::Tensor()), Error);
 }
 
@@ -75,16 +80,19 @@ TEST_CASE("instance norm: predictions follow a per-variate affine change of the 
   InvertedForecaster inverted(InvertedForecasterOptions(24, 12, small_backbone()));
   TemporalForecaster temporal(TemporalForecasterOptions(24, 12, 3, 4, small_backbone()));
   TemporalForecaster tokens(TemporalForecasterOptions(24, 12, 3, 4, small_backbone()).horizon_tokens(true));
+  InvertedForecaster skip(InvertedForecasterOptions(24, 12, small_backbone()).linear_skip(true));
   for (torch::nn::Module* m : {static_cast<torch::nn::Module*>(inverted.get()),
+                               static_cast<torch::nn::Module*>(skip.get()),
                                static_cast<torch::nn::Module*>(temporal.get()),
                                static_cast<torch::nn::Module*>(tokens.get())}) {
     m->to(torch::kFloat64);
     m->eval();
   }
-  for (std::string name : {"inverted", "temporal", "temporal with horizon tokens"}) {
+  for (std::string name : {"inverted", "inverted with linear skip", "temporal", "temporal with horizon tokens"}) {
     INFO(name);
     auto f = [&](const torch::Tensor& in) {
       if (name == "inverted") return inverted(in, x_mark, y_mark);
+      if (name == "inverted with linear skip") return skip(in, x_mark, y_mark);
       return name == "temporal" ? temporal(in, x_mark, y_mark) : tokens(in, x_mark, y_mark);
     };
     auto expected = f(x) * a + b;  // [B,H,N]

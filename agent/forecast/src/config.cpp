@@ -192,6 +192,7 @@ ForecastConfig from_yaml(const YAML::Node& root, const std::string& source) {
   model.get("clamp", m.clamp);
   model.get("instance_norm", m.instance_norm);
   model.get("use_marks", m.use_marks);
+  model.get("linear_skip", m.linear_skip);
   model.get("value_kernel", m.value_kernel);
   model.get("horizon_tokens", m.horizon_tokens);
   model.finish();
@@ -323,6 +324,7 @@ std::string forecast_config_to_yaml(const ForecastConfig& c) {
   out << YAML::Key << "clamp" << YAML::Value << c.model.clamp;
   out << YAML::Key << "instance_norm" << YAML::Value << c.model.instance_norm;
   out << YAML::Key << "use_marks" << YAML::Value << c.model.use_marks;
+  out << YAML::Key << "linear_skip" << YAML::Value << c.model.linear_skip;
   out << YAML::Key << "value_kernel" << YAML::Value << c.model.value_kernel;
   out << YAML::Key << "horizon_tokens" << YAML::Value << c.model.horizon_tokens;
   out << YAML::EndMap;
@@ -371,7 +373,8 @@ torch::nn::AnyModule make_forecaster(const ForecastModelConfig& m, const data::F
   if (m.head == ForecastHead::kInverted) {
     return torch::nn::AnyModule(InvertedForecaster(InvertedForecasterOptions(series.seq_len, series.pred_len, backbone)
                                                        .instance_norm(m.instance_norm)
-                                                       .use_marks(m.use_marks)));
+                                                       .use_marks(m.use_marks)
+                                                       .linear_skip(m.linear_skip)));
   }
   return torch::nn::AnyModule(TemporalForecaster(
       TemporalForecasterOptions(series.seq_len, series.pred_len, series.n_vars, series.n_marks, backbone)

@@ -74,6 +74,7 @@ void InvertedForecasterImpl::reset() {
   dropout = register_module("dropout", torch::nn::Dropout(options.backbone().dropout()));
   encoder = register_module("encoder", Flowformer(FlowformerOptions(options.backbone()).causal(false)));
   projection = register_module("projection", torch::nn::Linear(D, options.pred_len()));
+  if (options.linear_skip()) skip = register_module("skip", torch::nn::Linear(options.seq_len(), options.pred_len()));
 }
 
 torch::Tensor InvertedForecasterImpl::forward(const torch::Tensor& x, const torch::Tensor& x_mark,
@@ -94,6 +95,7 @@ torch::Tensor InvertedForecasterImpl::forward(const torch::Tensor& x, const torc
   auto tokens = dropout(embedding(series));                                // [B,N+F,D]
   auto encoded = encoder(tokens);                                          // [B,N+F,D]
   auto y = projection(encoded).transpose(1, 2).narrow(2, 0, N);            // [B,H,N]
+  if (options.linear_skip()) y = y + skip(h.transpose(1, 2)).transpose(1, 2);  // [B,H,N]
   return options.instance_norm() ? norm.denormalize(y) : y;                // [B,H,N]
 }
 

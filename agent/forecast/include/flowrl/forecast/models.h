@@ -66,6 +66,7 @@ class InvertedForecasterImpl : public torch::nn::Cloneable<InvertedForecasterImp
   torch::nn::Dropout dropout{nullptr};    ///< on the token embeddings
   Flowformer encoder{nullptr};            ///< non-causal, across tokens
   torch::nn::Linear projection{nullptr};  ///< D -> H
+  torch::nn::Linear skip{nullptr};        ///< L -> H linear shortcut (only with linear_skip)
 };
 TORCH_MODULE(InvertedForecaster);
 

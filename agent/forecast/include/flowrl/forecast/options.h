@@ -42,6 +42,9 @@ struct InvertedForecasterOptions {
   TORCH_ARG(double, norm_eps) = 1e-5;
   /// Append the F time-feature series as extra tokens (as iTransformer does); their outputs are dropped.
   TORCH_ARG(bool, use_marks) = true;
+  /// Add a linear shortcut Linear(L -> H), shared by the variates, from the normalized look-back to
+  /// the normalized forecast (RLinear), so the Flowformer path models what a linear map misses.
+  TORCH_ARG(bool, linear_skip) = false;
 };
 
 /// Options of TemporalForecaster: tokens are time steps. The L look-back steps carry a value
