@@ -138,3 +138,26 @@ TEST_CASE("the ETTh1 configs give the TSLib window counts", "[forecast][config][
     CHECK(series.scaler.mean.size() == 7);
   }
 }
+
+TEST_CASE("make_forecaster builds the head the model config names", "[forecast][config]") {
+  const auto table = data::read_timeseries_csv(std::string(FLOWRL_SOURCE_DIR) + "/tests/fixtures/timeseries/sines.csv");
+  const auto series = data::make_forecast_series(
+      table, data::ForecastSeriesOptions().scheme(data::SplitScheme::kRatio).seq_len(24).pred_len(12));
+  ForecastModelConfig m;
+  m.d_model = 16;
+  m.n_heads = 2;
+  m.layers = 1;
+  m.head = ForecastHead::kTemporal;
+  auto params = make_forecaster(m, series).ptr()->named_parameters();
+  CHECK(params.contains("time_embedding.weight"));
+  CHECK(params["value_embedding.weight"].sizes() == torch::IntArrayRef({16, 3, 3}));
+  m.use_marks = false;  // the temporal head then has no calendar embedding
+  CHECK_FALSE(make_forecaster(m, series).ptr()->named_parameters().contains("time_embedding.weight"));
+  m.head = ForecastHead::kInverted;
+  m.linear_skip = true;
+  auto inverted = make_forecaster(m, series).ptr()->named_parameters();
+  CHECK(inverted["embedding.weight"].sizes() == torch::IntArrayRef({16, 24}));
+  CHECK(inverted.contains("skip.weight"));
+  CHECK(inverted.contains("encoder.blocks.0.attn.query_projection.weight"));
+  CHECK_FALSE(inverted.contains("encoder.blocks.1.attn.query_projection.weight"));
+}

@@ -377,7 +377,8 @@ torch::nn::AnyModule make_forecaster(const ForecastModelConfig& m, const data::F
                                                        .linear_skip(m.linear_skip)));
   }
   return torch::nn::AnyModule(TemporalForecaster(
-      TemporalForecasterOptions(series.seq_len, series.pred_len, series.n_vars, series.n_marks, backbone)
+      TemporalForecasterOptions(series.seq_len, series.pred_len, series.n_vars, m.use_marks ? series.n_marks : 0,
+                                backbone)
           .instance_norm(m.instance_norm)
           .value_kernel(m.value_kernel)
           .horizon_tokens(m.horizon_tokens)));

@@ -5,6 +5,7 @@
 #include <torch/utils.h>
 
 #include <chrono>
+#include <dlfcn.h>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -52,6 +53,14 @@ double cpu_seconds() {
   getrusage(RUSAGE_SELF, &usage);
   return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
          1e-6 * static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+}
+
+// OpenBLAS keeps its own thread pool next to torch's; under CPU contention its spinning threads make
+// training several times slower, so it gets the same thread count (when LibTorch uses OpenBLAS)
+void set_blas_threads(int64_t n) {
+  using SetThreads = void (*)(int);
+  auto fn = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (fn && n > 0) fn(static_cast<int>(n));
 }
 
 void write_file(const std::string& path, const std::string& text) {
@@ -110,7 +119,10 @@ ForecastExperimentResult run_forecast_experiment(const ForecastConfig& config, c
   FLOWRL_CHECK(device_name == "cpu" || torch::cuda::is_available(),
                "--device cuda: no CUDA device is available to this LibTorch build; use --device cpu");
   const torch::Device device(device_name == "cuda" ? torch::kCUDA : torch::kCPU);
-  if (config.threads > 0) torch::set_num_threads(static_cast<int>(config.threads));
+  if (config.threads > 0) {
+    torch::set_num_threads(static_cast<int>(config.threads));
+    set_blas_threads(config.threads);
+  }
   torch::manual_seed(static_cast<uint64_t>(config.seed));
 
   // data and model

@@ -46,7 +46,7 @@ struct ForecastModelConfig {
   Activation activation = Activation::kGELU;    ///< relu | gelu
   double clamp = 1.0;                           ///< Flow-Attention competition clamp
   bool instance_norm = true;                    ///< per-variate normalization of the look-back
-  bool use_marks = true;                        ///< inverted head: time features as extra tokens
+  bool use_marks = true;                        ///< time features: extra tokens (inverted), embedding (temporal)
   bool linear_skip = false;                     ///< inverted head: add a Linear(L -> H) shortcut
   int64_t value_kernel = 3;                     ///< temporal head: value-embedding conv width
   bool horizon_tokens = false;                  ///< temporal head: encode H placeholder tokens (else Linear(L -> H))
