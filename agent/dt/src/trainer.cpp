@@ -4,14 +4,13 @@
 #include <flowrl/agent/checkpoint.h>
 #include <flowrl/agent/dt_policy.h>
 #include <flowrl/agent/trainer.h>
+#include <flowrl/backbone/runtime.h>
 #include <flowrl/core/error.h>
 #include <flowrl/core/progress.h>
 #include <flowrl/data/d4rl.h>
 #include <flowrl/data/dt_sampler.h>
 #include <flowrl/envs/vector_env.h>
 #include <torch/torch.h>
-
-#include <dlfcn.h>
 
 #include <algorithm>
 #include <chrono>
@@ -23,16 +22,6 @@
 
 namespace flowrl {
 namespace fs = std::filesystem;
-
-bool set_blas_threads(int64_t n) {
-  if (n <= 0) return false;
-  // OpenBLAS (Debian's libblas.so.3 alternative that LibTorch links) exports this symbol.
-  using SetThreads = void (*)(int);
-  auto fn = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
-  if (!fn) return false;
-  fn(static_cast<int>(n));
-  return true;
-}
 
 torch::Device parse_device(const std::string& name) {
   if (name == "cpu") return torch::kCPU;

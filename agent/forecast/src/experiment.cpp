@@ -5,7 +5,7 @@
 #include <torch/utils.h>
 
 #include <chrono>
-#include <dlfcn.h>
+#include <flowrl/backbone/runtime.h>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -53,14 +53,6 @@ double cpu_seconds() {
   getrusage(RUSAGE_SELF, &usage);
   return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
          1e-6 * static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
-}
-
-// OpenBLAS keeps its own thread pool next to torch's; under CPU contention its spinning threads make
-// training several times slower, so it gets the same thread count (when LibTorch uses OpenBLAS)
-void set_blas_threads(int64_t n) {
-  using SetThreads = void (*)(int);
-  auto fn = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
-  if (fn && n > 0) fn(static_cast<int>(n));
 }
 
 void write_file(const std::string& path, const std::string& text) {

@@ -5,3 +5,4 @@
 #include <flowrl/backbone/flowformer.h>
 #include <flowrl/backbone/options.h>
 #include <flowrl/backbone/softmax_attention.h>
+#include <flowrl/backbone/runtime.h>

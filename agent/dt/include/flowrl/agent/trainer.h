@@ -7,6 +7,7 @@
 
 #include <flowrl/agent/decision_transformer.h>
 #include <flowrl/agent/train_config.h>
+#include <flowrl/backbone/runtime.h>
 #include <flowrl/data/normalizer.h>
 #include <flowrl/envs/evaluate.h>
 
@@ -63,10 +64,6 @@ std::string format_target_evaluations(const std::vector<TargetEvaluation>& evalu
 /// The evaluations as a JSON document.
 std::string target_evaluations_json(const std::vector<TargetEvaluation>& evaluations,
                                     const std::string& extra_fields = "");
-
-/// Sets the number of OpenBLAS threads when LibTorch's BLAS is OpenBLAS (found at run time);
-/// returns false when there is no OpenBLAS to configure. n = 0 leaves its default.
-bool set_blas_threads(int64_t n);
 
 /// torch device from "cpu" / "cuda" (throws flowrl::Error if CUDA is requested but absent).
 torch::Device parse_device(const std::string& name);
