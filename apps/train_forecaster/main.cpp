@@ -63,5 +63,9 @@ int main(int argc, char** argv) {
   } catch (const flowrl::Error& e) {
     std::cerr << "train-forecaster: error: " << e.what() << "\n";
     return 1;
+  } catch (const std::exception& e) {
+    // not a user error: a bug or a torch failure; still exit cleanly with the message
+    std::cerr << "train-forecaster: internal error: " << e.what() << "\n";
+    return 3;
   }
 }
