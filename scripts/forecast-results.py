@@ -31,6 +31,9 @@ PUBLISHED = {
 # The bar: the better head's average MSE at or below iTransformer's (ETT) or below DLinear's.
 BAR = {"ETTh1": ("iTransformer", .454), "ETTh2": ("iTransformer", .383), "ETTm1": ("iTransformer", .407),
        "exchange_rate": ("DLinear", .354)}
+# Published averages over the four horizons, as the papers print them.
+PUBLISHED_AVG = {"ETTh1": (.454, .469, .456), "ETTh2": (.383, .387, .559), "ETTm1": (.407, .387, .403),
+                 "exchange_rate": (.360, .367, .354), "national_illness": (None, None, 2.616)}
 ORDER = ["ETTh1", "ETTh2", "ETTm1", "exchange_rate", "national_illness"]
 HEADS = ["inverted", "temporal"]
 
@@ -84,10 +87,7 @@ def main():
             ok = [m for m in means[head] if m is not None]
             avg.append(f"**{sum(ok) / len(ok):.3f}**" if len(ok) == len(means[head]) else
                        f"({len(ok)}/{len(means[head])} horizons)")
-        published_avg = []
-        for i in range(3):
-            vals = [p[i][0] for p in PUBLISHED[ds].values() if p[i] is not None]
-            published_avg.append(f"{sum(vals) / len(vals):.3f}" if vals else "–")
+        published_avg = ["–" if v is None else f"{v:.3f}" for v in PUBLISHED_AVG[ds]]
         print(f"| {ds} | avg MSE | {avg[0]} | {avg[1]} | {published_avg[0]} | {published_avg[1]} | {published_avg[2]} |")
     print()
     print("| config | seed | test MSE | test MAE | test windows | best/run epochs | train s | total s | CPU s | threads |")
