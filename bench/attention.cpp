@@ -123,6 +123,7 @@ int main(int argc, char** argv) {
       {"flow", "Flow-Attention, chunked"}, {"naive", "Flow-Attention, naive cumulative"}, {"softmax", "softmax"}};
   const std::vector<std::pair<int64_t, int64_t>> shapes = {{1, 256}, {1, 1024}, {1, 4096}, {1, 16384}, {64, 60}};
 
+  const double load_start = flowrl::bench::load_average();
   std::ostringstream table;
   table << "| B | L | kernel | fwd+bwd ms | peak MiB | vs chunked (time) | vs chunked (memory) |\n"
         << "|---|---|---|---|---|---|---|\n";
@@ -167,11 +168,11 @@ int main(int argc, char** argv) {
           << "tensor leaves the resident set at once). The naive formula is the reference's (B, H, L, d, d) "
           << "cumulative sum; Flow-Attention chunked uses chunk_size " << flowrl::flow::KernelOptions().chunk_size
           << " (the default), and one chunk of L for L <= 64 (as the Decision Transformer configures it). The "
-          << "machine was shared with other jobs while this ran, so absolute times are pessimistic; the ratios "
-          << "compare configurations measured in the same run.\n\n"
+          << "ratios compare configurations measured in the same run.\n\n"
           << "- Command: `./build/bench/bench_attention --threads " << threads << "`\n"
           << "- Machine: " << flowrl::bench::machine_description() << ", LibTorch " << TORCH_VERSION
-          << ", " << threads << " torch thread(s)\n\n"
+          << ", " << threads << " torch thread(s); "
+          << flowrl::bench::load_note(load_start, flowrl::bench::load_average()) << "\n\n"
           << table.str() << "\n";
   flowrl::bench::write_section(out_path, "attention", section.str());
   std::cout << section.str();

@@ -101,6 +101,7 @@ int main(int argc, char** argv) {
   }
   // Warm-up, then interleaved timed steps.
   std::vector<double> sample_ms;
+  const double load_start = flowrl::bench::load_average();
   for (int i = 0; i < steps + 2; ++i) {
     for (auto& [name, r] : runners) {
       const double t0 = flowrl::bench::now_s();
@@ -132,9 +133,8 @@ int main(int argc, char** argv) {
           << "- Command: `./build/bench/agent/bench_train_step --threads " << threads << " --blas-threads " << blas
           << " --steps " << steps << "`\n"
           << "- Machine: " << flowrl::bench::machine_description() << ", LibTorch " << TORCH_VERSION << ", " << threads
-          << " torch thread(s), " << blas << " OpenBLAS thread(s); the machine was shared with other jobs (load "
-          << "average about 8 on 2 cores), so absolute times are pessimistic and the flow/softmax ratio is the "
-          << "figure to read\n\n"
+          << " torch thread(s), " << blas << " OpenBLAS thread(s); "
+          << flowrl::bench::load_note(load_start, flowrl::bench::load_average()) << "\n\n"
           << table.str() << "\n";
   flowrl::bench::write_section(out, "train_step_t" + std::to_string(threads), section.str());
   std::cout << section.str();

@@ -53,6 +53,29 @@ inline std::string machine_description() {
   return out.str();
 }
 
+/// The 1-minute load average from /proc/loadavg (-1 when unreadable).
+inline double load_average() {
+  std::ifstream in("/proc/loadavg");
+  double one = -1.0;
+  in >> one;
+  return in ? one : -1.0;
+}
+
+/// A sentence on how busy the machine was, from load averages sampled at the start and the end of
+/// a benchmark: the figures are only comparable across machines when the load stayed below the
+/// core count.
+inline std::string load_note(double load_start, double load_end) {
+  std::ostringstream out;
+  out.setf(std::ios::fixed);
+  out.precision(2);
+  const unsigned cores = std::thread::hardware_concurrency();
+  out << "1-minute load average " << load_start << " at the start and " << load_end << " at the end on "
+      << cores << " cores";
+  if (load_start > cores + 0.5 || load_end > cores + 0.5)
+    out << " (other jobs shared the machine, so absolute times are pessimistic; read the ratios)";
+  return out.str();
+}
+
 /// Replaces the text between `<!-- bench:NAME:begin -->` and `<!-- bench:NAME:end -->` in the
 /// Markdown file (appending the section if absent), so each benchmark owns one section.
 inline void write_section(const std::string& path, const std::string& name, const std::string& body) {
