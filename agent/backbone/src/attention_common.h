@@ -25,9 +25,40 @@ Projections register_projections(torch::nn::Module& m, const FlowAttentionOption
 void check_attention_inputs(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                             const FlowAttentionOptions& o, const std::string& module);
 
+/// The body of both modules' reset(): validates the options and (re)registers the projections
+/// into the module's holders.
+template <class Impl>
+void reset_attention(Impl& m, const std::string& module) {
+  validate_attention_options(m.options, module);
+  auto p = register_projections(m, m.options);
+  m.query_projection = p.query;
+  m.key_projection = p.key;
+  m.value_projection = p.value;
+  m.out_projection = p.out;
+  m.dropout = p.dropout;
+}
+
+/// The body of both modules' forward(): checks the inputs, projects and splits heads, applies
+/// `kernel(q [B,H,L,d], k [B,H,S,d], v [B,H,S,d]) -> [B,H,L,d]`, merges heads and projects out.
+template <class Impl, class Kernel>
+torch::Tensor attend(Impl& m, const torch::Tensor& queries, const torch::Tensor& keys, const torch::Tensor& values,
+                     const std::string& module, Kernel&& kernel);
+
 /// [B, L, D] -> [B, H, L, D/H]
 torch::Tensor split_heads(const torch::Tensor& x, int64_t heads);
 /// [B, H, L, d] -> [B, L, H*d]
 torch::Tensor merge_heads(const torch::Tensor& x);
+
+template <class Impl, class Kernel>
+torch::Tensor attend(Impl& m, const torch::Tensor& queries, const torch::Tensor& keys, const torch::Tensor& values,
+                     const std::string& module, Kernel&& kernel) {
+  check_attention_inputs(queries, keys, values, m.options, module);
+  const auto H = m.options.n_heads();
+  auto q = split_heads(m.query_projection(queries), H);  // [B,H,L,d]
+  auto k = split_heads(m.key_projection(keys), H);       // [B,H,S,d]
+  auto v = split_heads(m.value_projection(values), H);   // [B,H,S,d]
+  auto out = kernel(q, k, v);                            // [B,H,L,d]
+  return m.dropout(m.out_projection(merge_heads(out)));  // [B,L,d_output]
+}
 
 }  // namespace flowrl::detail

@@ -216,31 +216,21 @@ torch::Tensor causal_naive(const torch::Tensor& q, const torch::Tensor& k, const
 
 FlowAttentionImpl::FlowAttentionImpl(const FlowAttentionOptions& options_) : options(options_) { reset(); }
 
-void FlowAttentionImpl::reset() {
-  detail::validate_attention_options(options, "FlowAttention");
-  auto p = detail::register_projections(*this, options);
-  query_projection = p.query;
-  key_projection = p.key;
-  value_projection = p.value;
-  out_projection = p.out;
-  dropout = p.dropout;
-}
+void FlowAttentionImpl::reset() { detail::reset_attention(*this, "FlowAttention"); }
 
 torch::Tensor FlowAttentionImpl::forward(const torch::Tensor& queries, const torch::Tensor& keys,
                                          const torch::Tensor& values) {
-  detail::check_attention_inputs(queries, keys, values, options, "FlowAttention");
-  const auto H = options.n_heads();
-  auto q = detail::split_heads(query_projection(queries), H);  // [B,H,L,d]
-  auto k = detail::split_heads(key_projection(keys), H);       // [B,H,S,d]
-  auto v = detail::split_heads(value_projection(values), H);   // [B,H,S,d]
   flow::KernelOptions kopt;
   kopt.eps = options.eps();
   kopt.clamp = options.clamp();
   kopt.competition = options.competition();
   kopt.allocation = options.allocation();
   kopt.chunk_size = options.chunk_size();
-  auto out = options.causal() ? flow::causal(q, k, v, kopt) : flow::noncausal(q, k, v, kopt);  // [B,H,L,d]
-  return dropout(out_projection(detail::merge_heads(out)));    // [B,L,d_output]
+  const bool causal = options.causal();
+  return detail::attend(*this, queries, keys, values, "FlowAttention",
+                        [&](const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+                          return causal ? flow::causal(q, k, v, kopt) : flow::noncausal(q, k, v, kopt);
+                        });
 }
 
 }  // namespace flowrl

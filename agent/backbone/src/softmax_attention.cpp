@@ -29,25 +29,15 @@ SoftmaxAttentionImpl::SoftmaxAttentionImpl(const SoftmaxAttentionOptions& option
   reset();
 }
 
-void SoftmaxAttentionImpl::reset() {
-  detail::validate_attention_options(options, "SoftmaxAttention");
-  auto p = detail::register_projections(*this, options);
-  query_projection = p.query;
-  key_projection = p.key;
-  value_projection = p.value;
-  out_projection = p.out;
-  dropout = p.dropout;
-}
+void SoftmaxAttentionImpl::reset() { detail::reset_attention(*this, "SoftmaxAttention"); }
 
 torch::Tensor SoftmaxAttentionImpl::forward(const torch::Tensor& queries, const torch::Tensor& keys,
                                             const torch::Tensor& values) {
-  detail::check_attention_inputs(queries, keys, values, options, "SoftmaxAttention");
-  const auto H = options.n_heads();
-  auto q = detail::split_heads(query_projection(queries), H);                // [B,H,L,d]
-  auto k = detail::split_heads(key_projection(keys), H);                     // [B,H,S,d]
-  auto v = detail::split_heads(value_projection(values), H);                 // [B,H,S,d]
-  auto out = softmax::kernel(q, k, v, options.causal());                   // [B,H,L,d]
-  return dropout(out_projection(detail::merge_heads(out)));                  // [B,L,d_output]
+  const bool causal = options.causal();
+  return detail::attend(*this, queries, keys, values, "SoftmaxAttention",
+                        [&](const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+                          return softmax::kernel(q, k, v, causal);
+                        });
 }
 
 }  // namespace flowrl
