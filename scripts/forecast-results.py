@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """forecast-results.py — the Forecasting tables of docs/results.md from train-forecaster runs.
 
-    python3 scripts/forecast-results.py [RUNS_DIR ...]     (default: runs/forecast)
+    python3 scripts/forecast-results.py [--write FILE.md] [RUNS_DIR ...]     (default: runs/forecast)
 
 Reads every RUNS_DIR/<config>/seed<seed>/result.json, groups runs by data set, head and horizon, and
 prints (1) the main table: mean +- std of the test MSE/MAE over seeds for each head, next to the
-published iTransformer, PatchTST (L=96) and DLinear numbers, with per-data-set averages and the bar
-of the issue; (2) the per-run timing table. Missing cells say "not run yet". Standard library only.
+published iTransformer, PatchTST (L=96) and DLinear numbers, with per-data-set averages; (2) the bar of
+the issue per data set; (3) the per-run timing table. Missing cells say "not run yet". With --write, the
+output replaces the text between `<!-- forecast-results:begin -->` and `<!-- forecast-results:end -->`
+in FILE.md instead of going to stdout. Standard library only.
 """
 import glob
 import json
@@ -68,8 +70,14 @@ def pub(p):
 
 
 def main():
-    dirs = sys.argv[1:] or ["runs/forecast"]
-    runs = load(dirs)
+    args = sys.argv[1:]
+    write = None
+    if args[:1] == ["--write"]:
+        write, args = args[1], args[2:]
+    runs = load(args or ["runs/forecast"])
+    lines = []
+    print = lines.append  # noqa: A001 -- collect the report, then print or splice it
+    complete = {}
     print("| data | H | inverted head | temporal head | iTransformer | PatchTST (L=96) | DLinear |")
     print("|---|---|---|---|---|---|---|")
     for ds in ORDER:
@@ -85,11 +93,28 @@ def main():
         avg = []
         for head in HEADS:
             ok = [m for m in means[head] if m is not None]
+            if len(ok) == len(means[head]):
+                seeds = min(len(runs[(ds, head, H)]) for H in PUBLISHED[ds])
+                complete[(ds, head)] = (sum(ok) / len(ok), seeds)
             avg.append(f"**{sum(ok) / len(ok):.3f}**" if len(ok) == len(means[head]) else
                        f"({len(ok)}/{len(means[head])} horizons)")
         published_avg = ["–" if v is None else f"{v:.3f}" for v in PUBLISHED_AVG[ds]]
         print(f"| {ds} | avg MSE | {avg[0]} | {avg[1]} | {published_avg[0]} | {published_avg[1]} | {published_avg[2]} |")
-    print()
+    print("")
+    print("| data | bar (average MSE over the 4 horizons) | better head | its average MSE | seeds | met |")
+    print("|---|---|---|---|---|---|")
+    for ds, (who, bar) in BAR.items():
+        done = {h: complete[(ds, h)] for h in HEADS if (ds, h) in complete}
+        if not done:
+            print(f"| {ds} | {who} {bar:.3f} | – | not all horizons run | – | – |")
+            continue
+        head = min(done, key=lambda h: done[h][0])
+        mse, seeds = done[head]
+        ok = mse <= bar if who == "iTransformer" else mse < bar
+        relation = "at or below" if who == "iTransformer" else "below"
+        verdict = ("yes" if ok else "no") + ("" if seeds >= 3 else " (fewer than 3 seeds)")
+        print(f"| {ds} | {relation} {who} {bar:.3f} | {head} | {mse:.4f} | at least {seeds} | {verdict} |")
+    print("")
     print("| config | seed | test MSE | test MAE | test windows | best/run epochs | train s | total s | CPU s | threads |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for key in sorted(runs, key=lambda k: (ORDER.index(k[0]) if k[0] in ORDER else 99, k[1], k[2])):
@@ -97,6 +122,18 @@ def main():
             print(f"| {r['name']} | {seed} | {r['test_mse']:.4f} | {r['test_mae']:.4f} | {r['test_windows']} | "
                   f"{r['best_epoch']}/{r['epochs_run']} | {r['train_seconds']:.0f} | {r['total_seconds']:.0f} | "
                   f"{r.get('cpu_seconds', float('nan')):.0f} | {r['threads']} |")
+    report = "\n".join(lines) + "\n"
+    if write is None:
+        sys.stdout.write(report)
+        return
+    begin, end = "<!-- forecast-results:begin -->", "<!-- forecast-results:end -->"
+    with open(write) as f:
+        text = f.read()
+    b, e = text.find(begin), text.find(end)
+    if b < 0 or e < b:
+        sys.exit(f"forecast-results.py: {write} has no {begin} ... {end} block")
+    with open(write, "w") as f:
+        f.write(text[:b + len(begin)] + "\n" + report + text[e:])
 
 
 if __name__ == "__main__":
