@@ -1,61 +1,180 @@
 #!/usr/bin/env python3
-"""Tabulate fast-cpu RL results: runs/fast-cpu/*/eval-final.json and data/generated/*.hdf5.json.
+"""rl-results.py — the Agents tables of docs/results.md from fast-cpu train-agent runs.
 
-    scripts/rl-results.py RUNS_DIR DATA_DIR   -> Markdown on stdout
-Only finished runs are counted; missing cells say how many seeds are done.
+    python3 scripts/rl-results.py [--write FILE.md] [RUNS_DIR [DATA_DIR]]
+                                  (defaults: runs/fast-cpu data/generated)
+
+Reads RUNS_DIR/<env>-<dataset>-<flow|softmax>-seed<S>/eval-final.json (written by train-agent after
+the last update: the last checkpoint, eval.final_episodes episodes per target) and the behaviour
+data's statistics DATA_DIR/<env>-<dataset>.hdf5.json (inspect-dataset --json). Prints
+  (1) per dataset: the data's normalized score and each backbone's score at both targets, mean ± std
+      over the seeds finished (n);
+  (2) the issue's bar, read at the headline target fixed before any run (the higher one: hopper 3600,
+      halfcheetah 12000, walker2d 5000): Flowformer-DT at or above the data's average (medium, mixed),
+      at or above 90% of the expert's score (medium-expert), and no worse than softmax-DT on average;
+  (3) per run: scores, training and evaluation wall time.
+Unfinished runs are not counted. With --write, the output replaces the text between
+`<!-- rl-results:begin -->` and `<!-- rl-results:end -->` in FILE.md. Standard library only.
 """
+import csv
 import glob
 import json
 import os
 import statistics
 import sys
 
-runs_dir, data_dir = sys.argv[1], sys.argv[2]
-runs = {}
-for path in sorted(glob.glob(os.path.join(runs_dir, "*", "eval-final.json"))):
-    name = os.path.basename(os.path.dirname(path))          # env-dset-backbone-seedS
-    base, seed = name.rsplit("-seed", 1)
-    env_dset, backbone = base.rsplit("-", 1)
-    env, dset = env_dset.split("-", 1)
-    doc = json.load(open(path))
-    per_target = {}
-    for t in doc["targets"]:
-        ev = t["evaluation"]
-        per_target[t["target"]] = ev["normalized"]["mean"]
-    runs.setdefault((env, dset, backbone), []).append((int(seed), per_target, doc.get("step")))
+ENVS = ["hopper", "halfcheetah", "walker2d"]
+DATASETS = ["medium", "medium-expert", "mixed"]
+BACKBONES = ["flow", "softmax"]
+HEADLINE = {"hopper": 3600.0, "halfcheetah": 12000.0, "walker2d": 5000.0}
+# The expert policies' normalized scores on their own datasets (docs/datasets.md).
+EXPERT = {"hopper": 108.9, "halfcheetah": 94.2, "walker2d": 107.4}
 
 
-def data_score(env, dset):
+def load_runs(runs_dir):
+    runs = {}
+    for path in sorted(glob.glob(os.path.join(runs_dir, "*", "eval-final.json"))):
+        run_dir = os.path.dirname(path)
+        base, seed = os.path.basename(run_dir).rsplit("-seed", 1)
+        env_dset, backbone = base.rsplit("-", 1)
+        env, dset = env_dset.split("-", 1)
+        with open(path) as f:
+            doc = json.load(f)
+        scores, eval_s, episodes = {}, 0.0, 0
+        for t in doc["targets"]:
+            ev = t["evaluation"]
+            scores[float(t["target"])] = ev["normalized_return"]["mean"]
+            eval_s += ev["wall_seconds"]
+            episodes = ev["episodes"]
+        train_s, rate = None, None
+        log = os.path.join(run_dir, "log.csv")
+        if os.path.exists(log):
+            with open(log) as f:
+                rows = list(csv.DictReader(f))
+            if rows:
+                # a resumed run restarts the clock: add up the segments
+                train_s, previous = 0.0, 0.0
+                for row in rows:
+                    elapsed = float(row["elapsed_s"])
+                    if elapsed < previous:
+                        train_s += previous
+                    previous = elapsed
+                train_s += previous
+                rate = float(rows[-1]["step"]) / train_s if train_s > 0 else None
+        runs.setdefault((env, dset, backbone), []).append(
+            {"seed": int(seed), "scores": scores, "step": doc.get("step"), "episodes": episodes,
+             "eval_s": eval_s, "train_s": train_s, "rate": rate, "name": os.path.basename(run_dir)})
+    return runs
+
+
+def data_score(data_dir, env, dset):
     path = os.path.join(data_dir, f"{env}-{dset}.hdf5.json")
     if not os.path.exists(path):
         return None
-    j = json.load(open(path))
-    n = j.get("normalized_returns") or {}
-    return n.get("mean") if isinstance(n, dict) else None
+    with open(path) as f:
+        return json.load(f)["normalized_returns"]["mean"]
 
 
-def cell(entries):
-    if not entries:
+def summary(values):
+    m = statistics.mean(values)
+    s = statistics.pstdev(values) if len(values) > 1 else 0.0
+    return m, s
+
+
+def cell(entries, target):
+    vals = [e["scores"][target] for e in entries if target in e["scores"]]
+    if not vals:
         return "not run yet", None
-    best = []  # per seed: the better target (both are shown)
-    targets = sorted({t for _, pt, _ in entries for t in pt}, reverse=True)
-    parts = []
-    for t in targets:
-        vals = [pt[t] for _, pt, _ in entries if t in pt]
-        m = statistics.mean(vals)
-        s = statistics.pstdev(vals) if len(vals) > 1 else 0.0
-        parts.append(f"{int(t)}: {m:.1f} ± {s:.1f}")
-    for _, pt, _ in entries:
-        best.append(max(pt.values()))
-    return " / ".join(parts) + f" (n={len(entries)})", statistics.mean(best)
+    m, s = summary(vals)
+    return f"{m:.1f} ± {s:.1f} ({len(vals)})", m
 
 
-print("| dataset | behaviour data | Flowformer-DT (target: mean ± std over seeds) | softmax-DT |")
-print("|---|---|---|---|")
-for env in ["hopper", "halfcheetah", "walker2d"]:
-    for dset in ["medium", "medium-expert", "mixed"]:
-        d = data_score(env, dset)
-        f, _ = cell(runs.get((env, dset, "flow"), []))
-        s, _ = cell(runs.get((env, dset, "softmax"), []))
-        ds = f"{d:.1f}" if d is not None else "–"
-        print(f"| {env}-{dset} | {ds} | {f} | {s} |")
+def main():
+    args = sys.argv[1:]
+    write = None
+    if args[:1] == ["--write"]:
+        write, args = args[1], args[2:]
+    runs_dir = args[0] if args else "runs/fast-cpu"
+    data_dir = args[1] if len(args) > 1 else "data/generated"
+    runs = load_runs(runs_dir)
+    out = []
+
+    out.append("| dataset | behaviour data | Flowformer-DT, higher target | Flowformer-DT, lower target | "
+               "softmax-DT, higher target | softmax-DT, lower target |")
+    out.append("|---|---|---|---|---|---|")
+    headline = {}
+    for env in ENVS:
+        high = HEADLINE[env]
+        for dset in DATASETS:
+            d = data_score(data_dir, env, dset)
+            cells = []
+            for backbone in BACKBONES:
+                entries = runs.get((env, dset, backbone), [])
+                targets = sorted({t for e in entries for t in e["scores"]}, reverse=True) or [high, high / 2]
+                low = targets[-1] if len(targets) > 1 else high / 2
+                text_high, m_high = cell(entries, high)
+                text_low, _ = cell(entries, low)
+                cells += [f"{int(high)}: {text_high}", f"{int(low)}: {text_low}"]
+                headline[(env, dset, backbone)] = (m_high, len(entries))
+            ds = f"{d:.1f}" if d is not None else "–"
+            out.append(f"| {env}-{dset} | {ds} | " + " | ".join(cells) + " |")
+
+    out.append("")
+    out.append("| dataset | bar (headline target) | Flowformer-DT | met | softmax-DT | flow - softmax |")
+    out.append("|---|---|---|---|---|---|")
+    diffs = []
+    for env in ENVS:
+        for dset in DATASETS:
+            f, nf = headline[(env, dset, "flow")]
+            s, ns = headline[(env, dset, "softmax")]
+            if f is None and s is None:
+                continue
+            if dset == "medium-expert":
+                bar, what = 0.9 * EXPERT[env], f"90% of expert {EXPERT[env]:.1f}"
+            else:
+                bar, what = data_score(data_dir, env, dset), "data average"
+            met = "–" if f is None or bar is None else ("yes" if f >= bar else "no")
+            met += "" if nf >= 2 or f is None else " (fewer than 2 seeds)"
+            diff = "–"
+            if f is not None and s is not None:
+                diffs.append(f - s)
+                diff = f"{f - s:+.1f}"
+            ftext = "not run yet" if f is None else f"{f:.1f} ({nf})"
+            stext = "not run yet" if s is None else f"{s:.1f} ({ns})"
+            bar_text = "–" if bar is None else f"{bar:.1f} ({what})"
+            out.append(f"| {env}-{dset} | {bar_text} | {ftext} | {met} | {stext} | {diff} |")
+    if diffs:
+        out.append("")
+        out.append(f"Flowformer-DT minus softmax-DT at the headline target, averaged over the {len(diffs)} "
+                   f"dataset(s) where both ran: {statistics.mean(diffs):+.1f} normalized points.")
+
+    out.append("")
+    out.append("| run | last step | score per target | episodes per target | training wall s | updates/s (periodic evaluation included) | "
+               "final evaluation wall s (all targets) |")
+    out.append("|---|---|---|---|---|---|---|")
+    for key in sorted(runs):
+        for e in sorted(runs[key], key=lambda e: e["seed"]):
+            scores = ", ".join(f"{int(t)}: {v:.1f}" for t, v in sorted(e["scores"].items(), reverse=True))
+            train = "–" if e["train_s"] is None else f"{e['train_s']:.0f}"
+            rate = "–" if e["rate"] is None else f"{e['rate']:.2f}"
+            out.append(f"| {e['name']} | {e['step']} | {scores} | {e['episodes']} | {train} | {rate} | "
+                       f"{e['eval_s']:.0f} |")
+    if not runs:
+        out.append("| (no finished run yet) | | | | | | |")
+
+    report = "\n".join(out) + "\n"
+    if write is None:
+        sys.stdout.write(report)
+        return
+    begin, end = "<!-- rl-results:begin -->", "<!-- rl-results:end -->"
+    with open(write) as f:
+        text = f.read()
+    b, e = text.find(begin), text.find(end)
+    if b < 0 or e < b:
+        sys.exit(f"rl-results.py: {write} has no {begin} ... {end} block")
+    with open(write, "w") as f:
+        f.write(text[:b + len(begin)] + "\n" + report + text[e:])
+
+
+if __name__ == "__main__":
+    main()
