@@ -6,7 +6,9 @@
 #
 # Resumable: a finished run (eval-final.json present) is skipped, an interrupted one continues
 # from its latest checkpoint with train-agent --resume, and existing datasets are reused. Run it
-# again after an interruption. Environment knobs:
+# again after an interruption. Runs use one core each (fast-cpu: 1 torch + 1 OpenBLAS thread), so
+# on 2 cores start it twice: each instance locks the run it works on (flock) and the other takes
+# the next one. Environment knobs:
 #   FLOWRL_SEEDS="0 1 2"      seeds per configuration (default "0 1")
 #   FLOWRL_ENVS="hopper ..."   envs (default: hopper halfcheetah walker2d)
 #   FLOWRL_DATASETS="medium medium-expert mixed"
@@ -29,6 +31,8 @@ mkdir -p "$data_dir" "$runs_dir"
 for env in $envs; do
   for dset in $datasets; do
     file="$data_dir/$env-$dset.hdf5"
+    exec 8>"$data_dir/.$env-$dset.lock"
+    flock 8  # another instance may be writing this dataset: wait for it
     if [ ! -f "$file" ]; then
       args=(--env "$env" --recipe "$dset" --seed 0 --threads 2 --out "$file" --no-progress)
       case $dset in
@@ -39,6 +43,7 @@ for env in $envs; do
       "$bin/collect-dataset" "${args[@]}" >&2
     fi
     [ -f "$file.json" ] || "$bin/inspect-dataset" "$file" --env "$env" --json "$file.json" > /dev/null
+    exec 8>&-
   done
 done
 
@@ -49,6 +54,13 @@ for seed in $seeds; do
       for backbone in $backbones; do
         run="$runs_dir/$env-$dset-$backbone-seed$seed"
         if [ -f "$run/eval-final.json" ]; then continue; fi
+        exec 9>"$runs_dir/.$env-$dset-$backbone-seed$seed.lock"
+        if ! flock -n 9; then
+          echo "== skip $run (another instance is on it)" >&2
+          exec 9>&-
+          continue
+        fi
+        if [ -f "$run/eval-final.json" ]; then exec 9>&-; continue; fi  # finished while we waited
         echo "== run $run" >&2
         if [ -f "$run/checkpoints/latest" ]; then
           "$bin/train-agent" --resume "$run" --no-progress
@@ -58,6 +70,7 @@ for seed in $seeds; do
             --set "dataset.path=$data_dir/$env-$dset.hdf5" --set "model.attention=$backbone" \
             --seed "$seed" --out "$run" --no-progress
         fi
+        exec 9>&-
       done
     done
   done

@@ -3,7 +3,10 @@
 #include <flowrl/agent/checkpoint.h>
 #include <flowrl/agent/trainer.h>
 #include <flowrl/core/error.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -94,6 +97,23 @@ TEST_CASE("run directories are protected and checked", "[agent][train]") {
   auto ckpt = latest_checkpoint(dir.file("run"));
   REQUIRE(ckpt.has_value());
   CHECK_THAT(*ckpt, Catch::EndsWith("step-00000003"));
+  {
+    // another process trains the run (its lock is held): --resume stops before touching anything
+    const int fd = ::open((dir.file("run") + "/.lock").c_str(), O_RDWR);
+    REQUIRE(fd >= 0);
+    REQUIRE(::flock(fd, LOCK_EX | LOCK_NB) == 0);
+    std::string message;
+    try {
+      train(data, dir.file("run"), 6, /*resume=*/true);
+    } catch (const Error& e) {
+      message = e.what();
+    }
+    CHECK_THAT(message, Catch::Contains("another process") && Catch::Contains(".lock"));
+    ::close(fd);
+    CHECK(*latest_checkpoint(dir.file("run")) == *ckpt);
+  }
+  // the lock is released with the process (here: the descriptor), so the run resumes
+  CHECK(train(data, dir.file("run"), 6, /*resume=*/true).steps == 6);
 }
 
 TEST_CASE("a trained run evaluates in the environment", "[agent][eval]") {

@@ -10,7 +10,10 @@
 #include <flowrl/data/d4rl.h>
 #include <flowrl/data/dt_sampler.h>
 #include <flowrl/envs/vector_env.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -125,10 +128,36 @@ double learning_rate(const OptimConfig& t, int64_t step) {
   return t.lr * std::min(1.0, static_cast<double>(step + 1) / static_cast<double>(t.warmup_steps));
 }
 
+// An exclusive flock on RUN_DIR/.lock for as long as a process trains the run, so that a second
+// train-agent on the same directory stops with an error instead of interleaving checkpoints. The
+// kernel drops the lock when the process exits, however it exits.
+class RunLock {
+ public:
+  explicit RunLock(const fs::path& dir) {
+    fs::create_directories(dir);
+    const auto path = (dir / ".lock").string();
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    FLOWRL_CHECK(fd_ >= 0, "cannot create ", path, ": check that the run directory is writable");
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
+      fail(dir.string(), " is being trained by another process (", path,
+           " is locked): wait for it to finish, or choose another --out");
+    }
+  }
+  ~RunLock() { ::close(fd_); }
+  RunLock(const RunLock&) = delete;
+  RunLock& operator=(const RunLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace
 
 TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
   const fs::path dir(run.run_dir);
+  FLOWRL_CHECK(!run.resume || fs::is_directory(dir), "--resume ", run.run_dir, ": no such run directory");
+  const RunLock lock(dir);
   auto checkpoint = latest_checkpoint(run.run_dir);
   if (run.resume) {
     FLOWRL_CHECK(checkpoint.has_value(), "--resume ", run.run_dir, ": no checkpoint there to resume from");
