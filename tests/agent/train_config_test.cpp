@@ -1,6 +1,7 @@
 // TrainConfig and the strict YAML reader: defaults, overrides, errors naming the key.
 #include <catch2/catch.hpp>
 #include <flowrl/agent/train_config.h>
+#include <flowrl/agent/trainer.h>
 #include <flowrl/config/config.h>
 #include <flowrl/core/error.h>
 
@@ -28,6 +29,7 @@ TEST_CASE("TrainConfig defaults are the Flowformer authors' recipe", "[agent][co
   CHECK(c.train.lr == 1e-3);
   CHECK(c.train.weight_decay == 1e-4);
   CHECK(c.train.warmup_steps == 10000);
+  CHECK(c.train.lr_decay == LrDecay::kNone);
   CHECK(c.train.grad_clip == 0.25);
   CHECK(c.eval.targets == std::vector<double>{3600, 1800});
   CHECK(c.model.attention() == AttentionKind::kFlow);
@@ -86,4 +88,28 @@ TEST_CASE("config errors name the file and the key", "[agent][config]") {
   CHECK_THAT(msg, Catch::Contains("'model' is a section") && Catch::Contains("model.embed_dim"));
   nested.set("model.layers=2");  // a new key inside an existing section is fine
   CHECK(nested.get_int("model.layers", 0) == 2);
+}
+
+TEST_CASE("learning rate: linear warm-up, then constant or cosine to 0", "[agent][config]") {
+  auto cfg = config::Config::parse("dataset: {path: hopper.hdf5}\ntrain: {steps: 1000, warmup_steps: 100, lr: 0.002}\n",
+                                   "x.yaml");
+  auto constant = TrainConfig::from(cfg).train;
+  CHECK(learning_rate(constant, 0) == Approx(0.002 / 100));
+  CHECK(learning_rate(constant, 49) == Approx(0.001));
+  CHECK(learning_rate(constant, 99) == Approx(0.002));
+  CHECK(learning_rate(constant, 999) == Approx(0.002));
+
+  cfg.set("train.lr_decay=cosine");
+  auto cosine = TrainConfig::from(cfg).train;
+  CHECK(cosine.lr_decay == LrDecay::kCosine);
+  CHECK(learning_rate(cosine, 49) == Approx(0.001));   // the warm-up is unchanged
+  CHECK(learning_rate(cosine, 100) == Approx(0.002));  // the peak right after it
+  CHECK(learning_rate(cosine, 550) == Approx(0.001));  // half way down
+  CHECK(learning_rate(cosine, 999) < 1e-6);             // ~0 at the last update
+  for (int64_t s = 101; s < 1000; ++s) CHECK(learning_rate(cosine, s) < learning_rate(cosine, s - 1));
+  CHECK_THAT(message_of([&] {
+               cfg.set("train.lr_decay=linear");
+               TrainConfig::from(cfg);
+             }),
+             Catch::Contains("train.lr_decay") && Catch::Contains("cosine"));
 }

@@ -56,6 +56,8 @@ TrainConfig TrainConfig::from(config::Config& cfg) {
   t.lr = cfg.get_double("train.lr", 1e-3);
   t.weight_decay = cfg.get_double("train.weight_decay", 1e-4);
   t.warmup_steps = cfg.get_int("train.warmup_steps", 10000);
+  t.lr_decay = cfg.get_choice("train.lr_decay", "none", {"none", "cosine"}) == "cosine" ? LrDecay::kCosine
+                                                                                       : LrDecay::kNone;
   t.grad_clip = cfg.get_double("train.grad_clip", 0.25);
   t.seed = static_cast<uint64_t>(cfg.get_int("train.seed", 0));
   t.threads = cfg.get_int("train.threads", 1);

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -122,12 +123,6 @@ std::ofstream open_log(const fs::path& path, const std::string& header) {
   return out;
 }
 
-// Learning rate of update `step` (0-based): linear warm-up to `lr`, then constant (DT's LambdaLR).
-double learning_rate(const OptimConfig& t, int64_t step) {
-  if (t.warmup_steps <= 0) return t.lr;
-  return t.lr * std::min(1.0, static_cast<double>(step + 1) / static_cast<double>(t.warmup_steps));
-}
-
 // An exclusive flock on RUN_DIR/.lock for as long as a process trains the run, so that a second
 // train-agent on the same directory stops with an error instead of interleaving checkpoints. The
 // kernel drops the lock when the process exits, however it exits.
@@ -153,6 +148,13 @@ class RunLock {
 };
 
 }  // namespace
+
+double learning_rate(const OptimConfig& t, int64_t step) {
+  if (step < t.warmup_steps) return t.lr * static_cast<double>(step + 1) / static_cast<double>(t.warmup_steps);
+  if (t.lr_decay == LrDecay::kNone || t.steps <= t.warmup_steps) return t.lr;  // DT's LambdaLR
+  const double progress = static_cast<double>(step - t.warmup_steps) / static_cast<double>(t.steps - t.warmup_steps);
+  return 0.5 * t.lr * (1.0 + std::cos(M_PI * std::min(progress, 1.0)));
+}
 
 TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
   const fs::path dir(run.run_dir);

@@ -26,13 +26,20 @@ struct DatasetConfig {
   bool normalize_states = true;              ///< states normalized with dataset mean/std (+1e-6)
 };
 
+/// What the learning rate does after the warm-up.
+enum class LrDecay {
+  kNone,    ///< stays at the peak (the Decision Transformer recipe)
+  kCosine,  ///< follows a half cosine from the peak to 0 at the last update
+};
+
 /// `train:` — optimisation.
 struct OptimConfig {
   int64_t steps = 100000;        ///< gradient updates
   int64_t batch_size = 64;       ///< windows per update
   double lr = 1e-3;              ///< AdamW peak learning rate
   double weight_decay = 1e-4;    ///< AdamW weight decay (all parameters, as DT)
-  int64_t warmup_steps = 10000;  ///< linear warm-up from 0 to lr, then constant
+  int64_t warmup_steps = 10000;  ///< linear warm-up from 0 to lr, then `lr_decay`
+  LrDecay lr_decay = LrDecay::kNone;  ///< after the warm-up: constant or cosine to 0
   double grad_clip = 0.25;       ///< max global gradient norm
   uint64_t seed = 0;             ///< seeds the model init, dropout and the window sampler
   int64_t threads = 1;           ///< torch intra-op threads (1 is fastest on 2 cores with OpenBLAS)

@@ -55,6 +55,10 @@ struct TrainResult {
   std::vector<TargetEvaluation> final_evaluation;  ///< eval.final_episodes per target (may be empty)
 };
 
+/// The learning rate of update `step` (0-based): linear warm-up to `optim.lr` over
+/// `optim.warmup_steps` updates, then constant or a half cosine down to 0 at update `optim.steps`.
+double learning_rate(const OptimConfig& optim, int64_t step);
+
 /// Trains (or resumes) a run. Throws flowrl::Error on user errors (bad data, existing run dir
 /// without --resume, ...).
 TrainResult train_agent(TrainConfig config, const TrainRunOptions& options);
