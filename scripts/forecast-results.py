@@ -16,6 +16,8 @@ import math
 import os
 import sys
 
+from results_md import emit, split_write_arg
+
 # Published MSE/MAE at L=96 (ILI: L=36): iTransformer (ICLR'24) full results, PatchTST re-run at L=96
 # from the same table, DLinear from TimesNet (ICLR'23) Table 13.
 PUBLISHED = {
@@ -71,9 +73,7 @@ def pub(p):
 
 def main():
     args = sys.argv[1:]
-    write = None
-    if args[:1] == ["--write"]:
-        write, args = args[1], args[2:]
+    write, args = split_write_arg(args)
     runs = load(args or ["runs/forecast"])
     lines = []
     print = lines.append  # noqa: A001 -- collect the report, then print or splice it
@@ -122,19 +122,7 @@ def main():
             print(f"| {r['name']} | {seed} | {r['test_mse']:.4f} | {r['test_mae']:.4f} | {r['test_windows']} | "
                   f"{r['best_epoch']}/{r['epochs_run']} | {r['train_seconds']:.0f} | {r['total_seconds']:.0f} | "
                   f"{r.get('cpu_seconds', float('nan')):.0f} | {r['threads']} |")
-    report = "\n".join(lines) + "\n"
-    if write is None:
-        sys.stdout.write(report)
-        return
-    begin, end = "<!-- forecast-results:begin -->", "<!-- forecast-results:end -->"
-    with open(write) as f:
-        text = f.read()
-    b, e = text.find(begin), text.find(end)
-    if b < 0 or e < b:
-        sys.exit(f"forecast-results.py: {write} has no {begin} ... {end} block")
-    with open(write, "w") as f:
-        f.write(text[:b + len(begin)] + "\n" + report + text[e:])
-
+    emit("\n".join(lines) + "\n", write, "forecast-results", "forecast-results.py")
 
 if __name__ == "__main__":
     main()

@@ -23,6 +23,8 @@ import os
 import statistics
 import sys
 
+from results_md import emit, split_write_arg
+
 ENVS = ["hopper", "halfcheetah", "walker2d"]
 DATASETS = ["medium", "medium-expert", "mixed"]
 BACKBONES = ["flow", "softmax"]
@@ -91,9 +93,7 @@ def cell(entries, target):
 
 def main():
     args = sys.argv[1:]
-    write = None
-    if args[:1] == ["--write"]:
-        write, args = args[1], args[2:]
+    write, args = split_write_arg(args)
     runs_dir = args[0] if args else "runs/fast-cpu"
     data_dir = args[1] if len(args) > 1 else "data/generated"
     runs = load_runs(runs_dir)
@@ -162,19 +162,7 @@ def main():
     if not runs:
         out.append("| (no finished run yet) | | | | | | |")
 
-    report = "\n".join(out) + "\n"
-    if write is None:
-        sys.stdout.write(report)
-        return
-    begin, end = "<!-- rl-results:begin -->", "<!-- rl-results:end -->"
-    with open(write) as f:
-        text = f.read()
-    b, e = text.find(begin), text.find(end)
-    if b < 0 or e < b:
-        sys.exit(f"rl-results.py: {write} has no {begin} ... {end} block")
-    with open(write, "w") as f:
-        f.write(text[:b + len(begin)] + "\n" + report + text[e:])
-
+    emit("\n".join(out) + "\n", write, "rl-results", "rl-results.py")
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,27 @@
+"""results_md.py — shared by rl-results.py and forecast-results.py: --write parsing and splicing a
+generated report into the `<!-- NAME:begin -->` ... `<!-- NAME:end -->` block of a Markdown file."""
+import sys
+
+
+def split_write_arg(args):
+    """[--write FILE, rest...] -> (FILE or None, rest)."""
+    if args[:1] == ["--write"]:
+        if len(args) < 2:
+            sys.exit("--write needs a Markdown file, e.g. --write docs/results.md")
+        return args[1], args[2:]
+    return None, args
+
+
+def emit(report, write, name, program):
+    """Prints the report, or replaces the NAME block of the Markdown file `write` with it."""
+    if write is None:
+        sys.stdout.write(report)
+        return
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+    with open(write) as f:
+        text = f.read()
+    b, e = text.find(begin), text.find(end)
+    if b < 0 or e < b:
+        sys.exit(f"{program}: {write} has no {begin} ... {end} block")
+    with open(write, "w") as f:
+        f.write(text[:b + len(begin)] + "\n" + report + text[e:])
