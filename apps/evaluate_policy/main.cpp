@@ -122,6 +122,7 @@ int run_checkpoint(const EvalArgs& args, const CheckpointArgs& c) {
   torch::set_num_threads(static_cast<int>(agent.config.train.threads));
   set_blas_threads(agent.config.train.blas_threads);
   const auto targets = c.targets.empty() ? agent.config.eval.targets : c.targets;
+  const std::string weights = agent.averaged ? "average" : "last_iterate";
   std::vector<TargetEvaluation> evals;
   for (double target : targets) {
     DTPolicyOptions opt;
@@ -135,15 +136,17 @@ int run_checkpoint(const EvalArgs& args, const CheckpointArgs& c) {
     std::map<std::string, std::string> info = {{"agent", "decision-transformer"},
                                                {"checkpoint", agent.checkpoint_dir},
                                                {"step", std::to_string(agent.step)},
+                                               {"weights", weights},
                                                {"target_return", t.str()}};
     evals.push_back(TargetEvaluation{target, evaluate_once(args, policy, info, /*all_at_once=*/true)});
   }
-  std::cout << "\nsummary (" << agent.checkpoint_dir << ", step " << agent.step << "):\n"
+  std::cout << "\nsummary (" << agent.checkpoint_dir << ", step " << agent.step << ", weights: " << weights << "):\n"
             << format_target_evaluations(evals);
   if (!args.json.empty()) {
     std::ofstream out(args.json);
     out << target_evaluations_json(evals, "\"checkpoint\": \"" + agent.checkpoint_dir + "\", \"step\": " +
-                                              std::to_string(agent.step) + ", \"env\": \"" + args.env + "\"");
+                                              std::to_string(agent.step) + ", \"env\": \"" + args.env +
+                                              "\", \"weights\": \"" + weights + "\"");
     FLOWRL_CHECK(out.good(), "cannot write --json ", args.json);
     std::cout << "wrote " << args.json << "\n";
   }

@@ -71,6 +71,8 @@ TEST_CASE("config errors name the file and the key", "[agent][config]") {
   CHECK_THAT(msg, Catch::Contains("not valid YAML"));
   msg = message_of([&] { parse("dataset:\n  path: hopper.hdf5\ntrain:\n  lr: -1\n"); });
   CHECK_THAT(msg, Catch::Contains("train.lr"));
+  msg = message_of([&] { parse("dataset:\n  path: hopper.hdf5\ntrain:\n  ema_decay: 1\n"); });
+  CHECK_THAT(msg, Catch::Contains("train.ema_decay") && Catch::Contains("[0, 1)"));
   msg = message_of([&] { config::Config::load("/nonexistent/config.yaml"); });
   CHECK_THAT(msg, Catch::Contains("/nonexistent/config.yaml"));
   config::Config cfg;

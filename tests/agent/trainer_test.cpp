@@ -86,6 +86,63 @@ TEST_CASE("a resumed run is bit-identical to an uninterrupted one (CPU)", "[agen
   CHECK(losses(dir.file("straight")) == losses(dir.file("resumed")));
 }
 
+TEST_CASE("weight averaging: evaluated and saved, resumed bit-identically, the iterate untouched",
+          "[agent][train][resume]") {
+  test::TempDir dir;
+  const auto data = test::write_synthetic_hopper(dir);
+  const std::vector<std::string> ema = {"train.checkpoint_every=10", "train.ema_decay=0.9"};
+  train(data, dir.file("plain"), 20, false, {"train.checkpoint_every=10"});
+  auto with_final_eval = ema;
+  with_final_eval.push_back("eval.final_episodes=1");
+  train(data, dir.file("straight"), 20, false, with_final_eval);
+  train(data, dir.file("resumed"), 10, false, ema);
+  train(data, dir.file("resumed"), 20, /*resume=*/true, ema);
+  auto plain = load_agent(dir.file("plain"));
+  auto straight = load_agent(dir.file("straight"));
+  auto resumed = load_agent(dir.file("resumed"));
+  CHECK_FALSE(plain.averaged);
+  REQUIRE(straight.averaged);
+  // The averaged run trains exactly the same iterate as the plain one ...
+  DecisionTransformer iterate(straight.config.model);
+  load_checkpoint_tensors(straight.checkpoint_dir, iterate, nullptr);
+  auto pp = plain.model->named_parameters(), pi = iterate->named_parameters();
+  auto ps = straight.model->named_parameters(), pr = resumed.model->named_parameters();
+  bool any_differs = false;
+  for (const auto& p : pp) {
+    INFO(p.key());
+    CHECK(torch::equal(p.value(), pi[p.key()]));
+    // ... the policy it loads is the average, not the iterate ...
+    any_differs = any_differs || !torch::equal(ps[p.key()], pi[p.key()]);
+    // ... and an interrupted run ends with the same average.
+    CHECK(torch::equal(ps[p.key()], pr[p.key()]));
+  }
+  CHECK(any_differs);
+  std::ifstream final_json(dir.file("straight") + "/eval-final.json");
+  const std::string text((std::istreambuf_iterator<char>(final_json)), std::istreambuf_iterator<char>());
+  CHECK_THAT(text, Catch::Contains("\"weights\": \"average\""));
+  // A run started without averaging cannot be resumed with it.
+  CHECK_THROWS_AS(train(data, dir.file("plain"), 30, /*resume=*/true, ema), Error);
+}
+
+TEST_CASE("weight averaging after one update: avg = d w0 + (1 - d) w1 with d = 2/11", "[agent][train]") {
+  test::TempDir dir;
+  const auto data = test::write_synthetic_hopper(dir);
+  train(data, dir.file("run"), 1, false, {"train.ema_decay=0.999"});
+  auto agent = load_agent(dir.file("run"));
+  DecisionTransformer w1(agent.config.model);
+  load_checkpoint_tensors(agent.checkpoint_dir, w1, nullptr);
+  torch::manual_seed(agent.config.train.seed);  // the initial weights, as train_agent() draws them
+  DecisionTransformer w0(agent.config.model);
+  const double d = 2.0 / 11.0;
+  auto p0 = w0->named_parameters(), p1 = w1->named_parameters();
+  for (const auto& p : agent.model->named_parameters()) {
+    INFO(p.key());
+    auto expected = d * p0[p.key()] + (1 - d) * p1[p.key()];
+    CHECK(torch::allclose(p.value(), expected, 1e-5, 1e-6));
+  }
+  CHECK_FALSE(torch::equal(p0["predict_action.weight"], p1["predict_action.weight"]));
+}
+
 TEST_CASE("run directories are protected and checked", "[agent][train]") {
   test::TempDir dir;
   const auto data = test::write_synthetic_hopper(dir);

@@ -62,7 +62,7 @@ void set_torch_rng_state(const std::string& hex) {
 }
 
 void save_checkpoint(const std::string& run_dir, DecisionTransformer& model, torch::optim::AdamW* optimizer,
-                     const CheckpointState& state) {
+                     const CheckpointState& state, DecisionTransformer* average) {
   const fs::path root = fs::path(run_dir) / "checkpoints";
   const auto name = step_name(state.step);
   const fs::path tmp = root / (name + ".tmp"), final_dir = root / name;
@@ -72,6 +72,7 @@ void save_checkpoint(const std::string& run_dir, DecisionTransformer& model, tor
   // Tensors, then the small state file.
   torch::save(model, (tmp / "model.pt").string());
   if (optimizer) torch::save(*optimizer, (tmp / "optimizer.pt").string());
+  if (average) torch::save(*average, (tmp / "average.pt").string());
   std::ostringstream s;
   s << "step: " << state.step << "\n"
     << "state_dim: " << state.state_dim << "\n"
@@ -122,11 +123,15 @@ CheckpointState load_checkpoint_state(const std::string& checkpoint_dir) {
 }
 
 void load_checkpoint_tensors(const std::string& checkpoint_dir, DecisionTransformer& model,
-                             torch::optim::AdamW* optimizer) {
+                             torch::optim::AdamW* optimizer, DecisionTransformer* average) {
   const fs::path dir(checkpoint_dir);
+  FLOWRL_CHECK(!average || fs::exists(dir / "average.pt"), checkpoint_dir,
+               " has no average.pt, but the run's config sets train.ema_decay: the run was started without weight ",
+               "averaging (keep train.ema_decay at 0 for it) or the checkpoint is incomplete");
   try {
     torch::load(model, (dir / "model.pt").string());
     if (optimizer) torch::load(*optimizer, (dir / "optimizer.pt").string());
+    if (average) torch::load(*average, (dir / "average.pt").string());
   } catch (const c10::Error& e) {
     fail(checkpoint_dir, ": cannot load the checkpoint tensors (", e.what_without_backtrace(),
          "); the files are corrupt or from a different model config");
@@ -144,7 +149,14 @@ LoadedAgent load_agent(const std::string& run_dir, torch::Device device) {
   auto st = load_checkpoint_state(*ckpt);
   agent.config.model.state_dim(st.state_dim).act_dim(st.act_dim);
   agent.model = DecisionTransformer(agent.config.model);
-  load_checkpoint_tensors(*ckpt, agent.model, nullptr);
+  // The policy is the weight average when the run kept one, else the last iterate.
+  agent.averaged = agent.config.train.ema_decay > 0;
+  if (agent.averaged) {
+    DecisionTransformer iterate(agent.config.model);
+    load_checkpoint_tensors(*ckpt, iterate, nullptr, &agent.model);
+  } else {
+    load_checkpoint_tensors(*ckpt, agent.model, nullptr);
+  }
   agent.model->to(device);
   agent.model->eval();
   agent.normalizer = st.normalizer;

@@ -59,6 +59,7 @@ TrainConfig TrainConfig::from(config::Config& cfg) {
   t.lr_decay = cfg.get_choice("train.lr_decay", "none", {"none", "cosine"}) == "cosine" ? LrDecay::kCosine
                                                                                        : LrDecay::kNone;
   t.grad_clip = cfg.get_double("train.grad_clip", 0.25);
+  t.ema_decay = cfg.get_double("train.ema_decay", 0.0);
   t.seed = static_cast<uint64_t>(cfg.get_int("train.seed", 0));
   t.threads = cfg.get_int("train.threads", 1);
   t.blas_threads = cfg.get_int("train.blas_threads", 1);
@@ -69,6 +70,9 @@ TrainConfig TrainConfig::from(config::Config& cfg) {
   FLOWRL_CHECK(t.lr > 0, cfg.source(), ": key 'train.lr' must be positive");
   FLOWRL_CHECK(t.warmup_steps >= 0, cfg.source(), ": key 'train.warmup_steps' must be >= 0");
   FLOWRL_CHECK(t.grad_clip > 0, cfg.source(), ": key 'train.grad_clip' must be positive");
+  FLOWRL_CHECK(t.ema_decay >= 0 && t.ema_decay < 1, cfg.source(),
+               ": key 'train.ema_decay' must be in [0, 1) (0 turns weight averaging off; 0.999 averages over ",
+               "about the last 1000 updates)");
   FLOWRL_CHECK(t.threads > 0, cfg.source(), ": key 'train.threads' must be positive");
   FLOWRL_CHECK(t.blas_threads >= 0, cfg.source(), ": key 'train.blas_threads' must be >= 0");
   FLOWRL_CHECK(t.log_every > 0 && t.checkpoint_every > 0, cfg.source(),

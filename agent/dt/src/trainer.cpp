@@ -196,11 +196,25 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
   model->to(device);
   torch::optim::AdamW optimizer(model->parameters(),
                                 torch::optim::AdamWOptions(cfg.train.lr).weight_decay(cfg.train.weight_decay));
+  // Polyak average of the weights (train.ema_decay > 0). Built with the RNG state put back, so that
+  // the training run itself is the same with or without it.
+  DecisionTransformer average{nullptr};
+  if (cfg.train.ema_decay > 0) {
+    const auto rng = torch_rng_state();
+    average = DecisionTransformer(cfg.model);
+    set_torch_rng_state(rng);
+    average->to(device);
+    average->eval();
+    torch::NoGradGuard no_grad;
+    const auto from = model->parameters(), to = average->parameters();
+    for (size_t i = 0; i < from.size(); ++i) to[i].copy_(from[i]);
+  }
+  DecisionTransformer* average_ptr = average ? &average : nullptr;
 
   int64_t step = 0;
   if (run.resume) {
     auto st = load_checkpoint_state(*checkpoint);
-    load_checkpoint_tensors(*checkpoint, model, &optimizer);
+    load_checkpoint_tensors(*checkpoint, model, &optimizer, average_ptr);
     sampler.set_rng_state(st.sampler_rng);
     set_torch_rng_state(st.torch_rng);
     step = st.step;
@@ -235,7 +249,7 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
     eo.device = device;
     // Evaluation must not disturb the training RNG streams: it uses only env seeds, and dropout is
     // off in eval mode.
-    auto evals = evaluate_targets(model, sampler.normalizer(), eo);
+    auto evals = evaluate_targets(average ? average : model, sampler.normalizer(), eo);
     model->train();
     for (const auto& e : evals) {
       const auto& r = e.result;
@@ -250,6 +264,7 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
   // The loop: sample -> forward -> masked MSE -> AdamW step.
   TrainResult result;
   const auto params = model->parameters();
+  const auto average_params = average ? average->parameters() : std::vector<torch::Tensor>{};
   ProgressBar bar(cfg.train.steps, "train-agent", step);
   const auto t0 = std::chrono::steady_clock::now();
   const int64_t first = step;
@@ -267,6 +282,12 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
     torch::nn::utils::clip_grad_norm_(params, cfg.train.grad_clip);
     optimizer.step();
     ++step;
+    if (average) {
+      // avg <- d avg + (1 - d) w, with d ramped up over the first updates
+      torch::NoGradGuard no_grad;
+      const double d = std::min(cfg.train.ema_decay, (1.0 + static_cast<double>(step)) / (10.0 + static_cast<double>(step)));
+      for (size_t i = 0; i < params.size(); ++i) average_params[i].mul_(d).add_(params[i].detach(), 1.0 - d);
+    }
 
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double rate = static_cast<double>(step - first) / std::max(elapsed, 1e-9);
@@ -283,7 +304,7 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
       std::cerr << "\n" << format_target_evaluations(evaluate_now(cfg.eval.episodes));
     }
     if (step % cfg.train.checkpoint_every == 0 || step == cfg.train.steps) {
-      save_checkpoint(run.run_dir, model, &optimizer, state());
+      save_checkpoint(run.run_dir, model, &optimizer, state(), average_ptr);
     }
   }
   if (run.progress) bar.finish();
@@ -292,11 +313,12 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
   result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   result.steps_per_second = static_cast<double>(step - first) / std::max(result.wall_seconds, 1e-9);
 
-  // Final evaluation of the last checkpoint.
+  // Final evaluation of the last checkpoint (its weight average when one is kept).
   if (cfg.eval.final_episodes > 0) {
     result.final_evaluation = evaluate_now(cfg.eval.final_episodes);
     std::ostringstream extra;
-    extra << "\"run_dir\": \"" << run.run_dir << "\", \"step\": " << step << ", \"env\": \"" << cfg.dataset.env << "\"";
+    extra << "\"run_dir\": \"" << run.run_dir << "\", \"step\": " << step << ", \"env\": \"" << cfg.dataset.env << "\""
+          << ", \"weights\": \"" << (average ? "average" : "last_iterate") << "\"";
     std::ofstream(dir / "eval-final.json") << target_evaluations_json(result.final_evaluation, extra.str());
   }
   return result;

@@ -3,7 +3,8 @@
 // RUN_DIR/
 //   config.yaml                 the resolved config (every key, defaults included)
 //   log.csv, eval.csv           training log and periodic evaluations
-//   checkpoints/step-NNNNNNNN/  model.pt, optimizer.pt, state.yaml (step, RNG states, normalizer)
+//   checkpoints/step-NNNNNNNN/  model.pt, optimizer.pt, state.yaml (step, RNG states, normalizer),
+//                               average.pt (the weight average, when train.ema_decay > 0)
 //   checkpoints/latest          name of the newest complete checkpoint
 //   eval-final.json             the final evaluation
 // A checkpoint is written into a temporary folder and renamed into place, then `latest` is
@@ -32,9 +33,10 @@ struct CheckpointState {
 };
 
 /// Writes a checkpoint of `step` under run_dir/checkpoints atomically and points `latest` at it;
-/// removes older checkpoints. Throws flowrl::Error naming the path on I/O failure.
+/// removes older checkpoints. `average` (optional) is the Polyak average of the weights. Throws
+/// flowrl::Error naming the path on I/O failure.
 void save_checkpoint(const std::string& run_dir, DecisionTransformer& model, torch::optim::AdamW* optimizer,
-                     const CheckpointState& state);
+                     const CheckpointState& state, DecisionTransformer* average = nullptr);
 
 /// Folder of the newest checkpoint of a run; nullopt when none exists.
 std::optional<std::string> latest_checkpoint(const std::string& run_dir);
@@ -42,14 +44,16 @@ std::optional<std::string> latest_checkpoint(const std::string& run_dir);
 /// Reads state.yaml of a checkpoint folder. Throws flowrl::Error naming the file.
 CheckpointState load_checkpoint_state(const std::string& checkpoint_dir);
 
-/// Loads model (and, if given, optimizer) tensors of a checkpoint folder into existing objects.
+/// Loads model (and, if given, optimizer and weight-average) tensors of a checkpoint folder into
+/// existing objects. Throws flowrl::Error when a requested file is missing or does not fit.
 void load_checkpoint_tensors(const std::string& checkpoint_dir, DecisionTransformer& model,
-                             torch::optim::AdamW* optimizer);
+                             torch::optim::AdamW* optimizer, DecisionTransformer* average = nullptr);
 
 /// A trained agent read back from a run directory: config, model (eval mode) and normalizer.
 struct LoadedAgent {
   TrainConfig config;                ///< the run's resolved config
-  DecisionTransformer model{nullptr};
+  DecisionTransformer model{nullptr};  ///< the policy: the weight average if the run kept one
+  bool averaged = false;             ///< `model` holds the weight average (train.ema_decay > 0)
   data::StateNormalizer normalizer;
   int64_t step = 0;                  ///< updates the checkpoint holds
   std::string checkpoint_dir;        ///< which checkpoint was read

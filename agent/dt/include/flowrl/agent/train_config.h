@@ -41,6 +41,10 @@ struct OptimConfig {
   int64_t warmup_steps = 10000;  ///< linear warm-up from 0 to lr, then `lr_decay`
   LrDecay lr_decay = LrDecay::kNone;  ///< after the warm-up: constant or cosine to 0
   double grad_clip = 0.25;       ///< max global gradient norm
+  double ema_decay = 0.0;        ///< 0: off. Otherwise a Polyak average of the weights is kept
+                                 ///< (avg = d avg + (1 - d) w after each update, with d = min(ema_decay,
+                                 ///< (1 + n) / (10 + n)) at update n) and evaluations, evaluate-policy and
+                                 ///< load_agent() use it instead of the last iterate
   uint64_t seed = 0;             ///< seeds the model init, dropout and the window sampler
   int64_t threads = 1;           ///< torch intra-op threads (1 is fastest on 2 cores with OpenBLAS)
   int64_t blas_threads = 1;      ///< OpenBLAS threads (0: leave OpenBLAS's default); 1 avoids spinning
