@@ -5,6 +5,8 @@
 #include <flowrl/config/config.h>
 #include <flowrl/core/error.h>
 
+#include <filesystem>
+
 using namespace flowrl;
 
 namespace {
@@ -114,4 +116,38 @@ TEST_CASE("learning rate: linear warm-up, then constant or cosine to 0", "[agent
                TrainConfig::from(cfg);
              }),
              Catch::Contains("train.lr_decay") && Catch::Contains("cosine"));
+}
+
+TEST_CASE("every shipped configs/dt/*.yaml parses, alone and under fast-cpu", "[agent][config][configs]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(FLOWRL_SOURCE_DIR) / "configs" / "dt";
+  REQUIRE(fs::is_directory(dir));
+  const auto fast = config::Config::load((dir / "fast-cpu.yaml").string());
+  int count = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const auto stem = entry.path().stem().string();
+    if (entry.path().extension() != ".yaml" || stem == "fast-cpu") continue;
+    INFO(entry.path().string());
+    ++count;
+    auto cfg = config::Config::load(entry.path().string());
+    const auto recipe = TrainConfig::from(cfg);
+    // <env>-<dataset>.yaml: the env of the name, the authors' recipe
+    CHECK(stem.rfind(recipe.dataset.env + "-", 0) == 0);
+    CHECK(recipe.model.embed_dim() == 256);
+    CHECK(recipe.model.layers() == 3);
+    CHECK(recipe.model.heads() == 4);
+    CHECK(recipe.model.context() == 20);
+    CHECK(recipe.train.steps == 100000);
+    CHECK(recipe.train.lr == Approx(1e-3));
+    CHECK(recipe.eval.targets == default_targets(recipe.dataset.env));
+    // the fast-cpu overlay, as train-agent --config A --config B merges it
+    auto both = config::Config::load(entry.path().string());
+    both.merge(fast);
+    const auto overlaid = TrainConfig::from(both);
+    CHECK(overlaid.dataset.path == recipe.dataset.path);
+    CHECK(overlaid.model.embed_dim() == 128);
+    CHECK(overlaid.train.steps < recipe.train.steps);
+    CHECK(overlaid.train.threads == 1);
+  }
+  CHECK(count == 12);  // hopper, halfcheetah, walker2d x medium, medium-replay, medium-expert, mixed
 }
