@@ -122,7 +122,7 @@ int run_checkpoint(const EvalArgs& args, const CheckpointArgs& c) {
   torch::set_num_threads(static_cast<int>(agent.config.train.threads));
   set_blas_threads(agent.config.train.blas_threads);
   const auto targets = c.targets.empty() ? agent.config.eval.targets : c.targets;
-  const std::string weights = agent.averaged ? "average" : "last_iterate";
+  const std::string weights = weights_label(agent.averaged);
   std::vector<TargetEvaluation> evals;
   for (double target : targets) {
     DTPolicyOptions opt;

@@ -122,20 +122,31 @@ CheckpointState load_checkpoint_state(const std::string& checkpoint_dir) {
   return st;
 }
 
+namespace {
+
+// Loads one tensor file of a checkpoint folder into `target` (a module holder or an optimizer).
+template <class T>
+void load_tensor_file(const fs::path& dir, const char* file, T& target) {
+  FLOWRL_CHECK(fs::exists(dir / file), dir.string(), " has no ", file, ": the checkpoint is incomplete");
+  try {
+    torch::load(target, (dir / file).string());
+  } catch (const c10::Error& e) {
+    fail(dir.string(), ": cannot load the checkpoint tensors (", e.what_without_backtrace(),
+         "); the files are corrupt or from a different model config");
+  }
+}
+
+}  // namespace
+
 void load_checkpoint_tensors(const std::string& checkpoint_dir, DecisionTransformer& model,
                              torch::optim::AdamW* optimizer, DecisionTransformer* average) {
   const fs::path dir(checkpoint_dir);
   FLOWRL_CHECK(!average || fs::exists(dir / "average.pt"), checkpoint_dir,
                " has no average.pt, but the run's config sets train.ema_decay: the run was started without weight ",
                "averaging (keep train.ema_decay at 0 for it) or the checkpoint is incomplete");
-  try {
-    torch::load(model, (dir / "model.pt").string());
-    if (optimizer) torch::load(*optimizer, (dir / "optimizer.pt").string());
-    if (average) torch::load(*average, (dir / "average.pt").string());
-  } catch (const c10::Error& e) {
-    fail(checkpoint_dir, ": cannot load the checkpoint tensors (", e.what_without_backtrace(),
-         "); the files are corrupt or from a different model config");
-  }
+  load_tensor_file(dir, "model.pt", model);
+  if (optimizer) load_tensor_file(dir, "optimizer.pt", *optimizer);
+  if (average) load_tensor_file(dir, "average.pt", *average);
 }
 
 LoadedAgent load_agent(const std::string& run_dir, torch::Device device) {
@@ -151,12 +162,7 @@ LoadedAgent load_agent(const std::string& run_dir, torch::Device device) {
   agent.model = DecisionTransformer(agent.config.model);
   // The policy is the weight average when the run kept one, else the last iterate.
   agent.averaged = agent.config.train.ema_decay > 0;
-  if (agent.averaged) {
-    DecisionTransformer iterate(agent.config.model);
-    load_checkpoint_tensors(*ckpt, iterate, nullptr, &agent.model);
-  } else {
-    load_checkpoint_tensors(*ckpt, agent.model, nullptr);
-  }
+  load_tensor_file(fs::path(*ckpt), agent.averaged ? "average.pt" : "model.pt", agent.model);
   agent.model->to(device);
   agent.model->eval();
   agent.normalizer = st.normalizer;

@@ -191,25 +191,23 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
 
   // Model and optimizer.
   cfg.model.state_dim(dataset->obs_dim()).act_dim(dataset->act_dim());
+  // The Polyak average of the weights (train.ema_decay > 0) is built before the seed is set, so the
+  // training run itself is the same with or without it; it starts as a copy of the initial weights.
+  DecisionTransformer average{nullptr};
+  if (cfg.train.ema_decay > 0) average = DecisionTransformer(cfg.model);
+  DecisionTransformer* average_ptr = average ? &average : nullptr;
   torch::manual_seed(cfg.train.seed);
   DecisionTransformer model(cfg.model);
   model->to(device);
   torch::optim::AdamW optimizer(model->parameters(),
                                 torch::optim::AdamWOptions(cfg.train.lr).weight_decay(cfg.train.weight_decay));
-  // Polyak average of the weights (train.ema_decay > 0). Built with the RNG state put back, so that
-  // the training run itself is the same with or without it.
-  DecisionTransformer average{nullptr};
-  if (cfg.train.ema_decay > 0) {
-    const auto rng = torch_rng_state();
-    average = DecisionTransformer(cfg.model);
-    set_torch_rng_state(rng);
+  if (average) {
     average->to(device);
     average->eval();
     torch::NoGradGuard no_grad;
     const auto from = model->parameters(), to = average->parameters();
     for (size_t i = 0; i < from.size(); ++i) to[i].copy_(from[i]);
   }
-  DecisionTransformer* average_ptr = average ? &average : nullptr;
 
   int64_t step = 0;
   if (run.resume) {
@@ -318,7 +316,7 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
     result.final_evaluation = evaluate_now(cfg.eval.final_episodes);
     std::ostringstream extra;
     extra << "\"run_dir\": \"" << run.run_dir << "\", \"step\": " << step << ", \"env\": \"" << cfg.dataset.env << "\""
-          << ", \"weights\": \"" << (average ? "average" : "last_iterate") << "\"";
+          << ", \"weights\": \"" << weights_label(average_ptr != nullptr) << "\"";
     std::ofstream(dir / "eval-final.json") << target_evaluations_json(result.final_evaluation, extra.str());
   }
   return result;

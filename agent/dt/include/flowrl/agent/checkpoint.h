@@ -59,6 +59,9 @@ struct LoadedAgent {
   std::string checkpoint_dir;        ///< which checkpoint was read
 };
 
+/// Which weights a policy holds, as evaluation JSON names them: "average" or "last_iterate".
+inline const char* weights_label(bool averaged) { return averaged ? "average" : "last_iterate"; }
+
 /// Loads the newest checkpoint of `run_dir` onto `device`. Throws flowrl::Error with the fix when
 /// the folder is not a run directory or has no checkpoint.
 LoadedAgent load_agent(const std::string& run_dir, torch::Device device = torch::kCPU);
