@@ -8,7 +8,8 @@
 # PATTERN selects configs by name (shell globs over configs/forecast/*.yaml stems, e.g. 'etth1_*'
 # 'ili_inverted_*'); default: all 40, in the order of the issue's priorities (ETTh1, ETTh2, exchange,
 # ILI, ETTm1). Resumable: a run whose <out>/<name>/seed<seed>/result.json exists is skipped, so the
-# script can be killed and restarted at any time. Each finished run appends one line to
+# script can be killed and restarted at any time. Several instances may run side by side (one per
+# core): each locks the run it works on (flock on <out>/<name>/.seed<seed>.lock) and the others skip it. Each finished run appends one line to
 # <out>/results.tsv (name, dataset, head, L, H, seed, test MSE, test MAE, best epoch, epochs,
 # train seconds, total seconds, threads, CPU seconds).
 #
@@ -99,6 +100,14 @@ for f in "${configs[@]}"; do
       echo "${cmd[*]}"
       continue
     fi
+    mkdir -p "$out/$name"
+    exec 9>"$out/$name/.seed$seed.lock"
+    if ! flock -n 9; then
+      echo "skip $name seed $seed (another instance is on it)"
+      exec 9>&-
+      continue
+    fi
+    if [[ -f "$json" ]]; then exec 9>&-; continue; fi  # finished while we looked
     echo "run  $name seed $seed"
     "${cmd[@]}"
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" \
@@ -106,5 +115,6 @@ for f in "${configs[@]}"; do
       "$(json_field "$json" pred_len)" "$seed" "$(json_field "$json" test_mse)" "$(json_field "$json" test_mae)" \
       "$(json_field "$json" best_epoch)" "$(json_field "$json" epochs_run)" "$(json_field "$json" train_seconds)" \
       "$(json_field "$json" total_seconds)" "$(json_field "$json" threads)" "$(json_field "$json" cpu_seconds)" >> "$results"
+    exec 9>&-
   done
 done
