@@ -3,6 +3,10 @@
 // (embed 128, 3 layers, 1 head) and the Flowformer authors' (256, 3, 4); batch 64, K 20.
 //
 //   bench_train_step [--threads T] [--blas-threads N] [--steps N] [--out docs/benchmarks.md]
+//                    [--shapes E/L/H,E/L/H,...] [--batch B] [--device cpu|cuda] [--section NAME]
+//
+// --shapes replaces the two default shapes (embed/layers/heads); --section names the block of
+// --out that is rewritten (default train_step_t<threads>, or train_step_cuda on the GPU).
 //
 // Configurations are interleaved round-robin so machine load affects them alike; the sampler runs
 // on a synthetic hopper-shaped dataset of 200k rows (its time per batch is reported separately).
@@ -11,11 +15,16 @@
 #include <flowrl/data/dt_sampler.h>
 #include <torch/torch.h>
 
+#include <torch/cuda.h>
+
 #include <algorithm>
 #include <iomanip>
 #include <iostream>
 #include <map>
 #include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "../common/bench_util.h"
@@ -23,16 +32,38 @@
 namespace {
 
 struct Shape {
-  const char* name;
+  std::string name;
   int64_t embed, layers, heads;
 };
+
+// "128/3/1,256/3/4" -> shapes; the two published shapes get their names.
+std::vector<Shape> parse_shapes(const std::string& text) {
+  std::vector<Shape> shapes;
+  std::stringstream list(text);
+  std::string item;
+  while (std::getline(list, item, ',')) {
+    Shape s;
+    char a = 0, b = 0;
+    std::stringstream one(item);
+    if (!(one >> s.embed >> a >> s.layers >> b >> s.heads) || a != '/' || b != '/' || !one.eof() || s.embed <= 0 ||
+        s.layers <= 0 || s.heads <= 0 || s.embed % s.heads != 0) {
+      throw std::runtime_error("--shapes: '" + item + "' is not EMBED/LAYERS/HEADS with HEADS dividing EMBED (e.g. 128/3/1)");
+    }
+    s.name = item == "128/3/1" ? "original DT (128/3/1)" : item == "256/3/4" ? "Flowformer authors (256/3/4)" : item;
+    shapes.push_back(s);
+  }
+  if (shapes.empty()) throw std::runtime_error("--shapes: empty list");
+  return shapes;
+}
 
 struct Runner {
   flowrl::DecisionTransformer model{nullptr};
   std::unique_ptr<torch::optim::AdamW> optimizer;
   std::vector<double> ms;
 
-  Runner(const Shape& s, flowrl::AttentionKind kind) {
+  torch::Device device = torch::kCPU;
+
+  Runner(const Shape& s, flowrl::AttentionKind kind, torch::Device dev) : device(dev) {
     torch::manual_seed(0);
     model = flowrl::DecisionTransformer(flowrl::DecisionTransformerOptions(11, 3)
                                             .embed_dim(s.embed)
@@ -40,6 +71,7 @@ struct Runner {
                                             .heads(s.heads)
                                             .context(20)
                                             .attention(kind));
+    model->to(device);
     model->train();
     optimizer = std::make_unique<torch::optim::AdamW>(model->parameters(),
                                                       torch::optim::AdamWOptions(1e-4).weight_decay(1e-4));
@@ -53,6 +85,7 @@ struct Runner {
     loss.backward();
     torch::nn::utils::clip_grad_norm_(model->parameters(), 0.25);
     optimizer->step();
+    if (device.is_cuda()) torch::cuda::synchronize();
     ms.push_back(1000.0 * (flowrl::bench::now_s() - t0));
   }
   double median() const {
@@ -81,9 +114,16 @@ std::shared_ptr<const flowrl::data::D4RLDataset> synthetic_dataset(int64_t rows)
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   std::map<std::string, std::string> args;
   for (int i = 1; i + 1 < argc; i += 2) args[argv[i]] = argv[i + 1];
+  const std::string device_name = args.count("--device") ? args["--device"] : "cpu";
+  if (device_name != "cpu" && device_name != "cuda") throw std::runtime_error("--device: cpu or cuda, not " + device_name);
+  if (device_name == "cuda" && !torch::cuda::is_available()) throw std::runtime_error("--device cuda: no CUDA device");
+  const torch::Device device = device_name == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  const int64_t batch_size = args.count("--batch") ? std::stoll(args["--batch"]) : 64;
+  const std::string shapes_arg = args.count("--shapes") ? args["--shapes"] : "128/3/1,256/3/4";
+  const auto shapes = parse_shapes(shapes_arg);
   const int threads = args.count("--threads") ? std::stoi(args["--threads"]) : 1;
   const int steps = args.count("--steps") ? std::stoi(args["--steps"]) : 30;
   const std::string out = args.count("--out") ? args["--out"] : "docs/benchmarks.md";
@@ -92,12 +132,11 @@ int main(int argc, char** argv) {
   flowrl::set_blas_threads(blas);
 
   flowrl::data::DTSampler sampler(synthetic_dataset(200000),
-                                  flowrl::data::DTSamplerOptions().context(20).batch_size(64).seed(1));
-  const std::vector<Shape> shapes = {{"original DT (128/3/1)", 128, 3, 1}, {"Flowformer authors (256/3/4)", 256, 3, 4}};
+                                  flowrl::data::DTSamplerOptions().context(20).batch_size(batch_size).seed(1).device(device));
   std::vector<std::pair<std::string, Runner>> runners;
   for (const auto& s : shapes) {
-    runners.emplace_back(std::string(s.name) + "|flow", Runner(s, flowrl::AttentionKind::kFlow));
-    runners.emplace_back(std::string(s.name) + "|softmax", Runner(s, flowrl::AttentionKind::kSoftmax));
+    runners.emplace_back(s.name + "|flow", Runner(s, flowrl::AttentionKind::kFlow, device));
+    runners.emplace_back(s.name + "|softmax", Runner(s, flowrl::AttentionKind::kSoftmax, device));
   }
   // Warm-up, then interleaved timed steps.
   std::vector<double> sample_ms;
@@ -124,19 +163,33 @@ int main(int argc, char** argv) {
     table << "| " << name << " | " << f << " | " << s << " | " << std::setprecision(2) << f / s << "x |\n"
           << std::setprecision(1);
   }
+  std::ostringstream command;
+  command << "./build/bench/agent/bench_train_step --threads " << threads << " --blas-threads " << blas << " --steps "
+          << steps;
+  if (args.count("--shapes")) command << " --shapes " << shapes_arg;
+  if (batch_size != 64) command << " --batch " << batch_size;
+  if (device.is_cuda()) command << " --device cuda";
+  const std::string name =
+      args.count("--section") ? args["--section"] : device.is_cuda() ? "train_step_cuda" : "train_step_t" + std::to_string(threads);
+  if (args.count("--section")) command << " --section " << name;
+
   std::ostringstream section;
-  section << "## Decision Transformer training step (batch 64, K 20)\n\n"
+  section << "## Decision Transformer training step (batch " << batch_size << ", K 20"
+          << (device.is_cuda() ? ", CUDA" : "") << ")\n\n"
           << "Median wall time of one training step (forward, masked MSE, backward, gradient clipping, AdamW) over "
-          << steps << " steps after 2 warm-up steps; the four models step round-robin in one process so that "
-          << "load affects them alike. Sampling one batch of 64 windows from a 200k-row dataset takes a median of "
-          << std::setprecision(3) << sample_ms[sample_ms.size() / 2] << " ms (not included above).\n\n"
-          << "- Command: `./build/bench/agent/bench_train_step --threads " << threads << " --blas-threads " << blas
-          << " --steps " << steps << "`\n"
-          << "- Machine: " << flowrl::bench::machine_description() << ", LibTorch " << TORCH_VERSION << ", " << threads
-          << " torch thread(s), " << blas << " OpenBLAS thread(s); "
+          << steps << " steps after 2 warm-up steps; the " << runners.size()
+          << " models step round-robin in one process so that load affects them alike. Sampling one batch of "
+          << batch_size << " windows from a 200k-row dataset takes a median of " << std::setprecision(3)
+          << sample_ms[sample_ms.size() / 2] << " ms (not included above).\n\n"
+          << "- Command: `" << command.str() << "`\n"
+          << "- Machine: " << flowrl::bench::machine_description() << (device.is_cuda() ? " with a CUDA GPU" : "")
+          << ", LibTorch " << TORCH_VERSION << ", " << threads << " torch thread(s), " << blas << " OpenBLAS thread(s); "
           << flowrl::bench::load_note(load_start, flowrl::bench::load_average()) << "\n\n"
           << table.str() << "\n";
-  flowrl::bench::write_section(out, "train_step_t" + std::to_string(threads), section.str());
+  flowrl::bench::write_section(out, name, section.str());
   std::cout << section.str();
   return 0;
+} catch (const std::exception& e) {
+  std::cerr << "bench_train_step: " << e.what() << "\n";
+  return 1;
 }
