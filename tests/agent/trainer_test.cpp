@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <fstream>
 
 #include "agent_fixtures.h"
@@ -41,6 +42,24 @@ std::vector<double> losses(const std::string& run_dir) {
   return out;
 }
 
+// Trains a `total`-update run in two sittings: it stops after `first` updates (simulated by a
+// `first`-update run with the same config), then --resume finishes it under the `total` config.
+void train_interrupted(const std::string& dataset, const std::string& run_dir, int64_t first, int64_t total,
+                       const std::vector<std::string>& sets) {
+  auto cfg = test::tiny_config(dataset, total);
+  for (const auto& s : sets) cfg.set(s);
+  auto config = TrainConfig::from(cfg);
+  auto head = config;
+  head.train.steps = first;
+  TrainRunOptions run;
+  run.run_dir = run_dir;
+  run.resolved_yaml = cfg.resolved_yaml();
+  run.progress = false;
+  train_agent(head, run);
+  run.resume = true;
+  train_agent(config, run);
+}
+
 }  // namespace
 
 TEST_CASE("training lowers the action loss", "[agent][train]") {
@@ -58,22 +77,7 @@ TEST_CASE("a resumed run is bit-identical to an uninterrupted one (CPU)", "[agen
   test::TempDir dir;
   const auto data = test::write_synthetic_hopper(dir);
   train(data, dir.file("straight"), 20, false, {"train.checkpoint_every=10"});
-  // Interrupted: stop after 10 (the run's config says 20; simulate by training a 10-step run with
-  // the same config, then resuming it with the 20-step config).
-  {
-    auto cfg = test::tiny_config(data, 20);
-    cfg.set("train.checkpoint_every=10");
-    auto config = TrainConfig::from(cfg);
-    auto first = config;
-    first.train.steps = 10;
-    TrainRunOptions run;
-    run.run_dir = dir.file("resumed");
-    run.resolved_yaml = cfg.resolved_yaml();
-    run.progress = false;
-    train_agent(first, run);
-    run.resume = true;
-    train_agent(config, run);
-  }
+  train_interrupted(data, dir.file("resumed"), 10, 20, {"train.checkpoint_every=10"});
   auto a = load_agent(dir.file("straight"));
   auto b = load_agent(dir.file("resumed"));
   CHECK(a.step == 20);
@@ -212,4 +216,29 @@ TEST_CASE("training and inference on CUDA", "[agent][train][cuda]") {
   auto yc = cpu.model(s, a, r, t);
   auto yg = gpu.model(s.cuda(), a.cuda(), r.cuda(), t.cuda()).cpu();
   CHECK((yc - yg).abs().max().item<double>() < 1e-4);
+}
+
+TEST_CASE("a resumed CUDA run continues its dropout stream", "[agent][train][resume][cuda]") {
+  if (!torch::cuda::is_available()) {
+    WARN("no CUDA device: skipped");
+    return;
+  }
+  test::TempDir dir;
+  const auto data = test::write_synthetic_hopper(dir);
+  const std::vector<std::string> sets = {"device=cuda", "train.checkpoint_every=10"};
+  train(data, dir.file("straight"), 20, false, sets);
+  train_interrupted(data, dir.file("resumed"), 10, 20, sets);
+  // The checkpoint carries the CUDA generator that drives dropout on the GPU ...
+  const auto st = load_checkpoint_state(*latest_checkpoint(dir.file("resumed")));
+  CHECK_FALSE(st.cuda_rng.empty());
+  // ... so the resumed half sees the same dropout masks as the uninterrupted run (had the stream
+  // restarted from the seed, steps 11-20 would reuse the masks of steps 1-10). GPU kernels with
+  // atomics are not bit-reproducible, hence a tolerance far below a changed mask's effect.
+  const auto a = losses(dir.file("straight")), b = losses(dir.file("resumed"));
+  REQUIRE(a.size() == 20);
+  REQUIRE(b.size() == 20);
+  for (size_t i = 0; i < a.size(); ++i) {
+    INFO("step " << i + 1);
+    CHECK(std::abs(a[i] - b[i]) <= 1e-4 * std::abs(a[i]) + 1e-7);
+  }
 }

@@ -38,12 +38,20 @@ void write_text(const fs::path& path, const std::string& text) {
 
 }  // namespace
 
-std::string torch_rng_state() {
-  auto gen = at::detail::getDefaultCPUGenerator();
+namespace {
+// torch's default generator of a device: the CPU's, or a CUDA device's (which drives GPU dropout).
+at::Generator default_generator(torch::Device device) {
+  if (device.is_cpu()) return at::detail::getDefaultCPUGenerator();
+  return at::globalContext().defaultGenerator(device);
+}
+}  // namespace
+
+std::string torch_rng_state(torch::Device device) {
+  auto gen = default_generator(device);
   torch::Tensor state;
   {
     std::lock_guard<std::mutex> lock(gen.mutex());
-    state = gen.get_state();
+    state = gen.get_state().cpu().contiguous();
   }
   std::ostringstream hex;
   const auto* p = state.data_ptr<uint8_t>();
@@ -51,12 +59,12 @@ std::string torch_rng_state() {
   return hex.str();
 }
 
-void set_torch_rng_state(const std::string& hex) {
+void set_torch_rng_state(const std::string& hex, torch::Device device) {
   FLOWRL_CHECK(hex.size() % 2 == 0, "torch RNG state: odd-length hex text");
   auto state = torch::empty({static_cast<int64_t>(hex.size() / 2)}, torch::kUInt8);
   auto* p = state.data_ptr<uint8_t>();
   for (size_t i = 0; i < hex.size() / 2; ++i) p[i] = static_cast<uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
-  auto gen = at::detail::getDefaultCPUGenerator();
+  auto gen = default_generator(device);
   std::lock_guard<std::mutex> lock(gen.mutex());
   gen.set_state(state);
 }
@@ -79,6 +87,7 @@ void save_checkpoint(const std::string& run_dir, DecisionTransformer& model, tor
     << "act_dim: " << state.act_dim << "\n"
     << "sampler_rng: \"" << state.sampler_rng << "\"\n"
     << "torch_rng: \"" << state.torch_rng << "\"\n"
+    << "cuda_rng: \"" << state.cuda_rng << "\"\n"
     << "normalizer:\n  mean: " << floats(state.normalizer.mean) << "\n  std: " << floats(state.normalizer.std) << "\n";
   write_text(tmp / "state.yaml", s.str());
   // Publish: rename the folder into place, then swap `latest`.
@@ -113,6 +122,7 @@ CheckpointState load_checkpoint_state(const std::string& checkpoint_dir) {
   st.act_dim = cfg.get_int("act_dim", 0);
   st.sampler_rng = cfg.get_string("sampler_rng", "");
   st.torch_rng = cfg.get_string("torch_rng", "");
+  st.cuda_rng = cfg.get_string("cuda_rng", "");
   for (double x : cfg.get_doubles("normalizer.mean", {})) st.normalizer.mean.push_back(static_cast<float>(x));
   for (double x : cfg.get_doubles("normalizer.std", {})) st.normalizer.std.push_back(static_cast<float>(x));
   cfg.finish();

@@ -215,6 +215,8 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
     load_checkpoint_tensors(*checkpoint, model, &optimizer, average_ptr);
     sampler.set_rng_state(st.sampler_rng);
     set_torch_rng_state(st.torch_rng);
+    // A GPU run continues its dropout stream (a CPU run resumed on the GPU starts it from the seed).
+    if (device.is_cuda() && !st.cuda_rng.empty()) set_torch_rng_state(st.cuda_rng, device);
     step = st.step;
     truncate_log(dir / "log.csv", step);
     truncate_log(dir / "eval.csv", step);
@@ -231,6 +233,7 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
     st.step = step;
     st.sampler_rng = sampler.rng_state();
     st.torch_rng = torch_rng_state();
+    if (device.is_cuda()) st.cuda_rng = torch_rng_state(device);
     st.normalizer = sampler.normalizer();
     st.state_dim = cfg.model.state_dim();
     st.act_dim = cfg.model.act_dim();

@@ -27,6 +27,7 @@ struct CheckpointState {
   int64_t step = 0;                  ///< updates done
   std::string sampler_rng;           ///< DTSampler::rng_state()
   std::string torch_rng;             ///< torch's CPU generator state (hex)
+  std::string cuda_rng;              ///< the CUDA generator's state (hex); empty for a CPU run
   data::StateNormalizer normalizer;  ///< the training data's state statistics
   int64_t state_dim = 0;             ///< observation width
   int64_t act_dim = 0;               ///< action width
@@ -66,8 +67,9 @@ inline const char* weights_label(bool averaged) { return averaged ? "average" : 
 /// the folder is not a run directory or has no checkpoint.
 LoadedAgent load_agent(const std::string& run_dir, torch::Device device = torch::kCPU);
 
-/// The current state of torch's default CPU generator as hex text, and back.
-std::string torch_rng_state();
-void set_torch_rng_state(const std::string& hex);
+/// The current state of torch's default generator of `device` (CPU, or the CUDA device's, which
+/// drives dropout on the GPU) as hex text, and back.
+std::string torch_rng_state(torch::Device device = torch::kCPU);
+void set_torch_rng_state(const std::string& hex, torch::Device device = torch::kCPU);
 
 }  // namespace flowrl
