@@ -16,7 +16,7 @@ import math
 import os
 import sys
 
-from results_md import emit, split_write_arg
+from results_md import emit, parse_args
 
 # Published MSE/MAE at L=96 (ILI: L=36): iTransformer (ICLR'24) full results, PatchTST re-run at L=96
 # from the same table, DLinear from TimesNet (ICLR'23) Table 13.
@@ -72,8 +72,7 @@ def pub(p):
 
 
 def main():
-    args = sys.argv[1:]
-    write, args = split_write_arg(args)
+    write, args = parse_args(sys.argv[1:], __doc__, "forecast-results.py")
     runs = load(args or ["runs/forecast"])
     lines = []
     print = lines.append  # noqa: A001 -- collect the report, then print or splice it

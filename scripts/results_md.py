@@ -1,6 +1,22 @@
 """results_md.py — shared by rl-results.py and forecast-results.py: --write parsing and splicing a
 generated report into the `<!-- NAME:begin -->` ... `<!-- NAME:end -->` block of a Markdown file."""
+import os
 import sys
+
+
+def parse_args(argv, doc, program):
+    """argv -> (FILE of --write or None, directories). --help prints `doc`; an unknown option or a
+    path that is not a directory exits with a message."""
+    if any(a in ("-h", "--help") for a in argv):
+        print(doc.strip())
+        sys.exit(0)
+    write, rest = split_write_arg(argv)
+    for a in rest:
+        if a.startswith("-"):
+            sys.exit(f"{program}: unknown option {a} (see --help)")
+        if not os.path.isdir(a):
+            sys.exit(f"{program}: {a} is not a directory (see --help)")
+    return write, rest
 
 
 def split_write_arg(args):

@@ -23,7 +23,7 @@ import os
 import statistics
 import sys
 
-from results_md import emit, split_write_arg
+from results_md import emit, parse_args
 
 ENVS = ["hopper", "halfcheetah", "walker2d"]
 DATASETS = ["medium", "medium-expert", "mixed"]
@@ -89,12 +89,13 @@ def cell(entries, target):
     if not vals:
         return "not run yet", None
     m, s = summary(vals)
+    if len(vals) == 1:  # one seed has no spread to show
+        return f"{m:.1f} (1 seed)", m
     return f"{m:.1f} ± {s:.1f} ({len(vals)})", m
 
 
 def main():
-    args = sys.argv[1:]
-    write, args = split_write_arg(args)
+    write, args = parse_args(sys.argv[1:], __doc__, "rl-results.py")
     runs_dir = args[0] if args else "runs/fast-cpu"
     data_dir = args[1] if len(args) > 1 else "data/generated"
     runs = load_runs(runs_dir)
