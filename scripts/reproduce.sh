@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Reproduce docs/results.md (RL): make the datasets, train Flowformer-DT and softmax-DT with the
-# fast-cpu protocol, evaluate the last checkpoint, and tabulate.
+# Reproduce docs/results.md (RL): make the datasets, train Flowformer-DT and softmax-DT with a
+# CPU protocol (configs/dt/fast-cpu.yaml, or fast-cpu-10k.yaml), evaluate the last checkpoint, and tabulate.
 #
 #   scripts/reproduce.sh [BUILD_DIR]            (default: build; build it first)
 #
@@ -9,6 +9,8 @@
 # again after an interruption. Runs use one core each (fast-cpu: 1 torch + 1 OpenBLAS thread), so
 # on 2 cores start it twice: each instance locks the run it works on (flock) and the other takes
 # the next one. Environment knobs:
+#   FLOWRL_PROTOCOL=fast-cpu   the overlay configs/dt/<protocol>.yaml; runs go to runs/<protocol>/
+#                              (fast-cpu: 5k updates; fast-cpu-10k: 10k)
 #   FLOWRL_SEEDS="0 1 2"      seeds per configuration (default "0 1")
 #   FLOWRL_ENVS="hopper ..."   envs (default: hopper halfcheetah walker2d)
 #   FLOWRL_DATASETS="medium medium-expert mixed"
@@ -23,8 +25,11 @@ envs=${FLOWRL_ENVS:-"hopper halfcheetah walker2d"}
 datasets=${FLOWRL_DATASETS:-"medium medium-expert mixed"}
 backbones=${FLOWRL_BACKBONES:-"flow softmax"}
 rows=${FLOWRL_ROWS:-200000}
+protocol=${FLOWRL_PROTOCOL:-fast-cpu}
+overlay=configs/dt/$protocol.yaml
+[ -f "$overlay" ] || { echo "reproduce.sh: FLOWRL_PROTOCOL=$protocol: no $overlay (fast-cpu or fast-cpu-10k)" >&2; exit 2; }
 data_dir=data/generated
-runs_dir=runs/fast-cpu
+runs_dir=runs/$protocol
 mkdir -p "$data_dir" "$runs_dir"
 
 # 1. Datasets (flowrl's D4RL-style recipes; docs/datasets.md), with their statistics as JSON.
@@ -66,7 +71,7 @@ for seed in $seeds; do
           "$bin/train-agent" --resume "$run" --no-progress
         else
           rm -rf "$run"
-          "$bin/train-agent" --config "configs/dt/$env-$dset.yaml" --config configs/dt/fast-cpu.yaml \
+          "$bin/train-agent" --config "configs/dt/$env-$dset.yaml" --config "$overlay" \
             --set "dataset.path=$data_dir/$env-$dset.hdf5" --set "model.attention=$backbone" \
             --seed "$seed" --out "$run" --no-progress
         fi

@@ -20,12 +20,13 @@ def parse_args(argv, doc, program):
 
 
 def split_write_arg(args):
-    """[--write FILE, rest...] -> (FILE or None, rest)."""
-    if args[:1] == ["--write"]:
-        if len(args) < 2:
-            sys.exit("--write needs a Markdown file, e.g. --write docs/results.md")
-        return args[1], args[2:]
-    return None, args
+    """[... --write FILE ...] -> (FILE or None, the other arguments)."""
+    if "--write" not in args:
+        return None, args
+    i = args.index("--write")
+    if i + 1 >= len(args):
+        sys.exit("--write needs a Markdown file, e.g. --write docs/results.md")
+    return args[i + 1], args[:i] + args[i + 2:]
 
 
 def emit(report, write, name, program):

@@ -14,7 +14,8 @@ data's statistics DATA_DIR/<env>-<dataset>.hdf5.json (inspect-dataset --json). P
       at or above 90% of the expert's score (medium-expert), and no worse than softmax-DT on average;
   (3) per run: scores, training and evaluation wall time.
 Unfinished runs are not counted. With --write, the output replaces the text between
-`<!-- rl-results:begin -->` and `<!-- rl-results:end -->` in FILE.md. Standard library only.
+`<!-- rl-results:PROTOCOL:begin -->` and `<!-- rl-results:PROTOCOL:end -->` in FILE.md, where PROTOCOL is
+the name of RUNS_DIR (fast-cpu, fast-cpu-10k). Standard library only.
 """
 import csv
 import glob
@@ -162,7 +163,8 @@ def main():
     if not runs:
         out.append("| (no finished run yet) | | | | | | |")
 
-    emit("\n".join(out) + "\n", write, "rl-results", "rl-results.py")
+    protocol = os.path.basename(os.path.normpath(runs_dir))
+    emit("\n".join(out) + "\n", write, f"rl-results:{protocol}", "rl-results.py")
 
 if __name__ == "__main__":
     main()

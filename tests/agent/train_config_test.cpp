@@ -6,6 +6,9 @@
 #include <flowrl/core/error.h>
 
 #include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
 
 using namespace flowrl;
 
@@ -118,15 +121,17 @@ TEST_CASE("learning rate: linear warm-up, then constant or cosine to 0", "[agent
              Catch::Contains("train.lr_decay") && Catch::Contains("cosine"));
 }
 
-TEST_CASE("every shipped configs/dt/*.yaml parses, alone and under fast-cpu", "[agent][config][configs]") {
+TEST_CASE("every shipped configs/dt/*.yaml parses, alone and under each fast-cpu overlay",
+          "[agent][config][configs]") {
   namespace fs = std::filesystem;
   const fs::path dir = fs::path(FLOWRL_SOURCE_DIR) / "configs" / "dt";
   REQUIRE(fs::is_directory(dir));
-  const auto fast = config::Config::load((dir / "fast-cpu.yaml").string());
+  // the CPU protocols: overlay file -> its number of updates
+  const std::vector<std::pair<std::string, int64_t>> overlays = {{"fast-cpu", 5000}, {"fast-cpu-10k", 10000}};
   int count = 0;
   for (const auto& entry : fs::directory_iterator(dir)) {
     const auto stem = entry.path().stem().string();
-    if (entry.path().extension() != ".yaml" || stem == "fast-cpu") continue;
+    if (entry.path().extension() != ".yaml" || stem.rfind("fast-cpu", 0) == 0) continue;
     INFO(entry.path().string());
     ++count;
     auto cfg = config::Config::load(entry.path().string());
@@ -140,14 +145,19 @@ TEST_CASE("every shipped configs/dt/*.yaml parses, alone and under fast-cpu", "[
     CHECK(recipe.train.steps == 100000);
     CHECK(recipe.train.lr == Approx(1e-3));
     CHECK(recipe.eval.targets == default_targets(recipe.dataset.env));
-    // the fast-cpu overlay, as train-agent --config A --config B merges it
-    auto both = config::Config::load(entry.path().string());
-    both.merge(fast);
-    const auto overlaid = TrainConfig::from(both);
-    CHECK(overlaid.dataset.path == recipe.dataset.path);
-    CHECK(overlaid.model.embed_dim() == 128);
-    CHECK(overlaid.train.steps < recipe.train.steps);
-    CHECK(overlaid.train.threads == 1);
+    for (const auto& [overlay, steps] : overlays) {
+      INFO(overlay);
+      // the overlay, as train-agent --config A --config B merges it
+      auto both = config::Config::load(entry.path().string());
+      both.merge(config::Config::load((dir / (overlay + ".yaml")).string()));
+      const auto overlaid = TrainConfig::from(both);
+      CHECK(overlaid.dataset.path == recipe.dataset.path);
+      CHECK(overlaid.model.embed_dim() == 128);
+      CHECK(overlaid.model.heads() == 1);
+      CHECK(overlaid.train.steps == steps);
+      CHECK(overlaid.train.warmup_steps == 500);
+      CHECK(overlaid.train.threads == 1);
+    }
   }
   CHECK(count == 12);  // hopper, halfcheetah, walker2d x medium, medium-replay, medium-expert, mixed
 }

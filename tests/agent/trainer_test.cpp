@@ -90,6 +90,27 @@ TEST_CASE("a resumed run is bit-identical to an uninterrupted one (CPU)", "[agen
   CHECK(losses(dir.file("straight")) == losses(dir.file("resumed")));
 }
 
+TEST_CASE("periodic evaluation does not change training", "[agent][train][eval]") {
+  // Protocols that differ only in eval.every train the same weights: evaluation runs the policy
+  // with dropout off and seeds its environments itself, touching neither RNG stream of training.
+  test::TempDir dir;
+  const auto data = test::write_synthetic_hopper(dir);
+  train(data, dir.file("quiet"), 12);
+  train(data, dir.file("evaluated"), 12, false, {"eval.every=4", "eval.episodes=1"});
+  auto a = load_agent(dir.file("quiet")), b = load_agent(dir.file("evaluated"));
+  auto pa = a.model->named_parameters(), pb = b.model->named_parameters();
+  for (const auto& p : pa) {
+    INFO(p.key());
+    CHECK(torch::equal(p.value(), pb[p.key()]));
+  }
+  CHECK(losses(dir.file("quiet")) == losses(dir.file("evaluated")));
+  std::ifstream eval_log(dir.file("evaluated") + "/eval.csv");
+  std::string line;
+  int rows = 0;
+  while (std::getline(eval_log, line)) ++rows;
+  CHECK(rows == 1 + 2);  // header + updates 4 and 8 (one target; the last update has the final evaluation)
+}
+
 TEST_CASE("weight averaging: evaluated and saved, resumed bit-identically, the iterate untouched",
           "[agent][train][resume]") {
   test::TempDir dir;
