@@ -36,14 +36,12 @@ void write_text(const fs::path& path, const std::string& text) {
   FLOWRL_CHECK(out.good(), "cannot write ", path.string(), ": check free space and permissions");
 }
 
-}  // namespace
-
-namespace {
 // torch's default generator of a device: the CPU's, or a CUDA device's (which drives GPU dropout).
 at::Generator default_generator(torch::Device device) {
   if (device.is_cpu()) return at::detail::getDefaultCPUGenerator();
   return at::globalContext().defaultGenerator(device);
 }
+
 }  // namespace
 
 std::string torch_rng_state(torch::Device device) {
