@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "agent_fixtures.h"
+#include "torch_support.h"
 
 using namespace flowrl;
 
@@ -222,10 +223,7 @@ TEST_CASE("a trained run evaluates in the environment", "[agent][eval]") {
 }
 
 TEST_CASE("training and inference on CUDA", "[agent][train][cuda]") {
-  if (!torch::cuda::is_available()) {
-    WARN("no CUDA device: skipped");
-    return;
-  }
+  FLOWRL_SKIP_WITHOUT_CUDA();
   test::TempDir dir;
   const auto data = test::write_synthetic_hopper(dir);
   train(data, dir.file("run"), 30, false, {"device=cuda"});
@@ -240,10 +238,7 @@ TEST_CASE("training and inference on CUDA", "[agent][train][cuda]") {
 }
 
 TEST_CASE("a resumed CUDA run continues its dropout stream", "[agent][train][resume][cuda]") {
-  if (!torch::cuda::is_available()) {
-    WARN("no CUDA device: skipped");
-    return;
-  }
+  FLOWRL_SKIP_WITHOUT_CUDA();
   test::TempDir dir;
   const auto data = test::write_synthetic_hopper(dir);
   const std::vector<std::string> sets = {"device=cuda", "train.checkpoint_every=10"};

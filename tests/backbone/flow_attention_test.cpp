@@ -77,10 +77,7 @@ TEST_CASE("FlowAttention reproduces the authors' outputs", "[backbone][parity]")
 }
 
 TEST_CASE("FlowAttention golden parity on CUDA", "[backbone][parity][cuda]") {
-  if (!test::cuda_available()) {
-    WARN("no CUDA device: skipped");
-    return;
-  }
+  FLOWRL_SKIP_WITHOUT_CUDA();
   for (const char* name : {"noncausal_self", "noncausal_cross", "causal_core", "causal_rl"}) {
     DYNAMIC_SECTION(name) {
       auto c = load_case(name);

@@ -130,10 +130,7 @@ TEST_CASE("causal attention never looks ahead", "[backbone][causal]") {
 }
 
 TEST_CASE("causal attention never looks ahead on CUDA", "[backbone][causal][cuda]") {
-  if (!test::cuda_available()) {
-    WARN("no CUDA device: skipped");
-    return;
-  }
+  FLOWRL_SKIP_WITHOUT_CUDA();
   torch::manual_seed(5);
   FlowAttention flow_m(FlowAttentionOptions(12, 3).causal(true).clamp(10).chunk_size(5));
   flow_m->to(torch::kFloat64);

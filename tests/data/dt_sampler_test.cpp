@@ -6,6 +6,7 @@
 #include <map>
 
 #include "d4rl_fixtures.h"
+#include "torch_support.h"
 
 using namespace flowrl;
 using namespace flowrl::data;
@@ -176,10 +177,7 @@ TEST_CASE("bad options and datasets without episodes are errors", "[data][sample
 }
 
 TEST_CASE("batches on CUDA when available", "[data][sampler][cuda]") {
-  if (!torch::cuda::is_available()) {
-    WARN("CUDA not available: skipped");
-    return;
-  }
+  FLOWRL_SKIP_WITHOUT_CUDA();
   DTSampler s(small_dataset(), DTSamplerOptions().context(4).device(torch::kCUDA));
   const auto b = s.sample();
   CHECK(b.states.device().is_cuda());

@@ -21,6 +21,15 @@ inline double max_rel_diff(const torch::Tensor& a, const torch::Tensor& b) {
 /// True when a CUDA device is usable; [cuda] tests return early (with a warning) otherwise.
 inline bool cuda_available() { return torch::cuda::is_available(); }
 
+/// First line of every [cuda] test: without a CUDA device the test warns and passes.
+#define FLOWRL_SKIP_WITHOUT_CUDA()               \
+  do {                                           \
+    if (!::flowrl::test::cuda_available()) {     \
+      WARN("no CUDA device: skipped");           \
+      return;                                    \
+    }                                            \
+  } while (0)
+
 /// Finite-difference gradient check in float64: compares the autograd gradient of
 /// sum(f(inputs) * w) (w fixed random) with central differences for every input element.
 /// Returns the largest absolute difference found.

@@ -42,6 +42,18 @@ at::Generator default_generator(torch::Device device) {
   return at::globalContext().defaultGenerator(device);
 }
 
+// Loads one tensor file of a checkpoint folder into `target` (a module holder or an optimizer).
+template <class T>
+void load_tensor_file(const fs::path& dir, const char* file, T& target) {
+  FLOWRL_CHECK(fs::exists(dir / file), dir.string(), " has no ", file, ": the checkpoint is incomplete");
+  try {
+    torch::load(target, (dir / file).string());
+  } catch (const c10::Error& e) {
+    fail(dir.string(), ": cannot load the checkpoint tensors (", e.what_without_backtrace(),
+         "); the files are corrupt or from a different model config");
+  }
+}
+
 }  // namespace
 
 std::string torch_rng_state(torch::Device device) {
@@ -129,22 +141,6 @@ CheckpointState load_checkpoint_state(const std::string& checkpoint_dir) {
                checkpoint_dir, "/state.yaml is incomplete or corrupt");
   return st;
 }
-
-namespace {
-
-// Loads one tensor file of a checkpoint folder into `target` (a module holder or an optimizer).
-template <class T>
-void load_tensor_file(const fs::path& dir, const char* file, T& target) {
-  FLOWRL_CHECK(fs::exists(dir / file), dir.string(), " has no ", file, ": the checkpoint is incomplete");
-  try {
-    torch::load(target, (dir / file).string());
-  } catch (const c10::Error& e) {
-    fail(dir.string(), ": cannot load the checkpoint tensors (", e.what_without_backtrace(),
-         "); the files are corrupt or from a different model config");
-  }
-}
-
-}  // namespace
 
 void load_checkpoint_tensors(const std::string& checkpoint_dir, DecisionTransformer& model,
                              torch::optim::AdamW* optimizer, DecisionTransformer* average) {
