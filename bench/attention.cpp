@@ -98,25 +98,26 @@ bool run_child(const std::string& command, Result& r) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  std::map<std::string, std::string> args;
-  for (int i = 1; i + 1 < argc; i += 2) args[argv[i]] = argv[i + 1];
-  const int threads = args.count("--threads") ? std::stoi(args["--threads"]) : 1;
+int main(int argc, char** argv) try {
+  // --case, --batch, --len and --measure are the child's (internal) options.
+  const flowrl::bench::Args args(argc, argv, "usage: bench_attention [--threads T] [--out docs/benchmarks.md] [--max-gib G]",
+                                 {"--threads", "--out", "--max-gib", "--case", "--batch", "--len", "--measure"});
+  const int threads = static_cast<int>(args.integer("--threads", 1));
   torch::set_num_threads(threads);
 
-  if (args.count("--case")) {  // child: one configuration, one line of output
+  if (args.has("--case")) {  // child: one configuration, one line of output
     // Memory runs serve every large block by mmap (fixed threshold), so freed tensors leave the
     // resident set at once and the peak RSS is the peak of live tensors, not of malloc's cached heap.
     // Timing runs keep the default allocator.
-    const bool memory_run = args["--measure"] == "memory";
+    const bool memory_run = args.text("--measure", "time") == "memory";
     if (memory_run) mallopt(M_MMAP_THRESHOLD, 64 * 1024);
-    auto r = run_case(args["--case"], std::stoll(args["--batch"]), std::stoll(args["--len"]), memory_run);
+    auto r = run_case(args.text("--case", ""), args.integer("--batch", 1), args.integer("--len", 1), memory_run);
     std::printf("%.3f %.1f %d\n", r.ms, r.peak_mib, r.iters);
     return 0;
   }
 
-  const std::string out_path = args.count("--out") ? args["--out"] : "docs/benchmarks.md";
-  const double max_gib = args.count("--max-gib") ? std::stod(args["--max-gib"]) : 8.0;
+  const std::string out_path = args.text("--out", "docs/benchmarks.md");
+  const double max_gib = args.real("--max-gib", 8.0);
   const std::string self = "/proc/" + std::to_string(::getpid()) + "/exe";
   const std::vector<std::string> kinds = {"flow", "naive", "softmax"};
   const std::map<std::string, std::string> label = {
@@ -177,4 +178,7 @@ int main(int argc, char** argv) {
   flowrl::bench::write_section(out_path, "attention", section.str());
   std::cout << section.str();
   return 0;
+} catch (const std::exception& e) {
+  std::cerr << "bench_attention: " << e.what() << "\n";
+  return 1;
 }

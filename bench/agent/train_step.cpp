@@ -20,7 +20,6 @@
 #include <algorithm>
 #include <iomanip>
 #include <iostream>
-#include <map>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -115,19 +114,22 @@ std::shared_ptr<const flowrl::data::D4RLDataset> synthetic_dataset(int64_t rows)
 }  // namespace
 
 int main(int argc, char** argv) try {
-  std::map<std::string, std::string> args;
-  for (int i = 1; i + 1 < argc; i += 2) args[argv[i]] = argv[i + 1];
-  const std::string device_name = args.count("--device") ? args["--device"] : "cpu";
+  const flowrl::bench::Args args(
+      argc, argv,
+      "usage: bench_train_step [--threads T] [--blas-threads N] [--steps N] [--out docs/benchmarks.md]\n"
+      "                        [--shapes E/L/H,E/L/H,...] [--batch B] [--device cpu|cuda] [--section NAME]",
+      {"--threads", "--blas-threads", "--steps", "--out", "--shapes", "--batch", "--device", "--section"});
+  const std::string device_name = args.text("--device", "cpu");
   if (device_name != "cpu" && device_name != "cuda") throw std::runtime_error("--device: cpu or cuda, not " + device_name);
   if (device_name == "cuda" && !torch::cuda::is_available()) throw std::runtime_error("--device cuda: no CUDA device");
   const torch::Device device = device_name == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
-  const int64_t batch_size = args.count("--batch") ? std::stoll(args["--batch"]) : 64;
-  const std::string shapes_arg = args.count("--shapes") ? args["--shapes"] : "128/3/1,256/3/4";
+  const int64_t batch_size = args.integer("--batch", 64);
+  const std::string shapes_arg = args.text("--shapes", "128/3/1,256/3/4");
   const auto shapes = parse_shapes(shapes_arg);
-  const int threads = args.count("--threads") ? std::stoi(args["--threads"]) : 1;
-  const int steps = args.count("--steps") ? std::stoi(args["--steps"]) : 30;
-  const std::string out = args.count("--out") ? args["--out"] : "docs/benchmarks.md";
-  const int blas = args.count("--blas-threads") ? std::stoi(args["--blas-threads"]) : 1;
+  const int threads = static_cast<int>(args.integer("--threads", 1));
+  const int steps = static_cast<int>(args.integer("--steps", 30));
+  const std::string out = args.text("--out", "docs/benchmarks.md");
+  const int blas = static_cast<int>(args.integer("--blas-threads", 1));
   torch::set_num_threads(threads);
   flowrl::set_blas_threads(blas);
 
@@ -166,12 +168,12 @@ int main(int argc, char** argv) try {
   std::ostringstream command;
   command << "./build/bench/agent/bench_train_step --threads " << threads << " --blas-threads " << blas << " --steps "
           << steps;
-  if (args.count("--shapes")) command << " --shapes " << shapes_arg;
+  if (args.has("--shapes")) command << " --shapes " << shapes_arg;
   if (batch_size != 64) command << " --batch " << batch_size;
   if (device.is_cuda()) command << " --device cuda";
   const std::string name =
-      args.count("--section") ? args["--section"] : device.is_cuda() ? "train_step_cuda" : "train_step_t" + std::to_string(threads);
-  if (args.count("--section")) command << " --section " << name;
+      args.has("--section") ? args.text("--section", "") : device.is_cuda() ? "train_step_cuda" : "train_step_t" + std::to_string(threads);
+  if (args.has("--section")) command << " --section " << name;
 
   std::ostringstream section;
   section << "## Decision Transformer training step (batch " << batch_size << ", K 20"

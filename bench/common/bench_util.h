@@ -2,11 +2,18 @@
 // machine description, and writing one section of docs/benchmarks.md.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <cstdlib>
 #include <fstream>
+#include <iostream>
+#include <map>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace flowrl::bench {
 
@@ -98,5 +105,51 @@ inline void write_section(const std::string& path, const std::string& name, cons
   }
   std::ofstream(path) << text;
 }
+
+/// A benchmark's command line: "--name value" pairs from a fixed list of options. --help (or -h)
+/// prints the usage and exits 0; an unknown option, a missing value or a malformed number throws
+/// std::invalid_argument with a message naming the option, before anything is measured or written.
+class Args {
+ public:
+  Args(int argc, char** argv, std::string usage, std::vector<std::string> options) : usage_(std::move(usage)) {
+    for (int i = 1; i < argc; ++i) {
+      const std::string name = argv[i];
+      if (name == "--help" || name == "-h") {
+        std::cout << usage_ << "\n";
+        std::exit(0);
+      }
+      if (std::find(options.begin(), options.end(), name) == options.end()) fail("unknown option " + name);
+      if (i + 1 >= argc) fail(name + " needs a value");
+      values_[name] = argv[++i];
+    }
+  }
+  bool has(const std::string& name) const { return values_.count(name) > 0; }
+  std::string text(const std::string& name, const std::string& fallback) const {
+    return has(name) ? values_.at(name) : fallback;
+  }
+  /// An integer option, at least `min`.
+  int64_t integer(const std::string& name, int64_t fallback, int64_t min = 1) const {
+    if (!has(name)) return fallback;
+    const std::string& v = values_.at(name);
+    char* end = nullptr;
+    const long long x = std::strtoll(v.c_str(), &end, 10);
+    if (v.empty() || *end != '\0' || x < min) fail(name + ": '" + v + "' is not an integer >= " + std::to_string(min));
+    return x;
+  }
+  /// A positive number option.
+  double real(const std::string& name, double fallback) const {
+    if (!has(name)) return fallback;
+    const std::string& v = values_.at(name);
+    char* end = nullptr;
+    const double x = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end != '\0' || !(x > 0)) fail(name + ": '" + v + "' is not a positive number");
+    return x;
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) const { throw std::invalid_argument(what + "\n" + usage_); }
+  std::string usage_;
+  std::map<std::string, std::string> values_;
+};
 
 }  // namespace flowrl::bench

@@ -23,7 +23,6 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
-#include <map>
 #include <sstream>
 #include <string>
 
@@ -108,12 +107,14 @@ LoadResult measure_load(const std::string& path, const D4RLReadOptions& options,
 
 int main(int argc, char** argv) {
   try {
-    std::map<std::string, std::string> args;
-    for (int i = 1; i + 1 < argc; i += 2) args[argv[i]] = argv[i + 1];
-    const std::string path = args.count("--file") ? args["--file"] : "/tmp/flowrl-bench-me.hdf5";
-    const int64_t rows = args.count("--rows") ? std::stoll(args["--rows"]) : 2000000;
-    const int64_t batches = args.count("--batches") ? std::stoll(args["--batches"]) : 2000;
-    const std::string out = args.count("--out") ? args["--out"] : "docs/benchmarks.md";
+    const bench::Args args(argc, argv,
+                           "usage: bench_data [--file /tmp/flowrl-bench-me.hdf5] [--rows 2000000] [--batches 2000] "
+                           "[--out docs/benchmarks.md | -]",
+                           {"--file", "--rows", "--batches", "--out"});
+    const std::string path = args.text("--file", "/tmp/flowrl-bench-me.hdf5");
+    const int64_t rows = args.integer("--rows", 2000000);
+    const int64_t batches = args.integer("--batches", 2000);
+    const std::string out = args.text("--out", "docs/benchmarks.md");
 
     if (!std::filesystem::exists(path)) {
       std::cout << "writing " << rows << " rows to " << path << " ..." << std::flush;
@@ -175,8 +176,8 @@ int main(int argc, char** argv) {
     std::cout << body.str();
     if (out != "-") bench::write_section(out, "datasets", body.str());
     return 0;
-  } catch (const Error& e) {
-    std::cerr << "error: " << e.what() << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "bench_data: " << e.what() << "\n";
     return 1;
   }
 }

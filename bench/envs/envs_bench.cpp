@@ -15,11 +15,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <string>
 #include <thread>
 
 #include <time.h>
+
+#include "../common/bench_util.h"
 
 using namespace flowrl;
 using Clock = std::chrono::steady_clock;
@@ -60,20 +61,17 @@ Rate steps_per_second(const std::string& name, int64_t steps) {
   return {static_cast<double>(steps) / wall, static_cast<double>(steps) / (thread_cpu_seconds() - c0)};
 }
 
-int64_t arg(int argc, char** argv, const char* name, int64_t fallback) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::strcmp(argv[i], name) == 0) return std::atoll(argv[i + 1]);
-  return fallback;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   try {
-    const int64_t steps = arg(argc, argv, "--steps", 20000);
-    const int64_t repeats = arg(argc, argv, "--repeats", 3);
-    const int64_t episodes = arg(argc, argv, "--episodes", 100);
-    const int64_t threads = arg(argc, argv, "--threads", 2);
+    const flowrl::bench::Args args(argc, argv,
+                                   "usage: bench_envs [--steps N] [--repeats R] [--episodes E] [--threads T]",
+                                   {"--steps", "--repeats", "--episodes", "--threads"});
+    const int64_t steps = args.integer("--steps", 20000);
+    const int64_t repeats = args.integer("--repeats", 3);
+    const int64_t episodes = args.integer("--episodes", 100);
+    const int64_t threads = args.integer("--threads", 2);
     std::printf("hardware threads: %u\n\n", std::thread::hardware_concurrency());
 
     std::printf("| env | mj_step per env step | env steps/s, 1 thread (wall, best of %lld x %lld steps) | env steps per CPU-second | µs per env step (CPU) |\n",
