@@ -12,6 +12,7 @@
 #include <flowrl/agent/checkpoint.h>
 #include <flowrl/agent/dt_policy.h>
 #include <flowrl/agent/trainer.h>
+#include <flowrl/backbone/runtime.h>
 #include <flowrl/behaviour/behaviour_policy.h>
 #include <flowrl/core/error.h>
 #include <flowrl/envs/evaluate.h>
@@ -121,6 +122,7 @@ int run_checkpoint(const EvalArgs& args, const CheckpointArgs& c) {
   auto agent = load_agent(c.run_dir, device);
   torch::set_num_threads(static_cast<int>(agent.config.train.threads));
   set_blas_threads(agent.config.train.blas_threads);
+  keep_freed_memory();
   const auto targets = c.targets.empty() ? agent.config.eval.targets : c.targets;
   const std::string weights = weights_label(agent.averaged);
   std::vector<TargetEvaluation> evals;

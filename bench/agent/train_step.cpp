@@ -58,7 +58,7 @@ std::vector<Shape> parse_shapes(const std::string& text) {
 struct Runner {
   flowrl::DecisionTransformer model{nullptr};
   std::unique_ptr<torch::optim::AdamW> optimizer;
-  std::vector<double> ms;
+  std::vector<double> ms, cpu_ms, faults;  // per timed step: wall ms, process CPU ms, minor page faults
 
   torch::Device device = torch::kCPU;
 
@@ -77,6 +77,7 @@ struct Runner {
   }
   void step(const flowrl::data::DTBatch& b) {
     const double t0 = flowrl::bench::now_s();
+    const auto u0 = flowrl::bench::process_usage();
     auto pred = model(b.states, b.actions, b.returns_to_go, b.timesteps);  // [B,K,A]
     auto valid = b.mask.unsqueeze(-1).to(pred.dtype());                     // [B,K,1]
     auto loss = ((pred - b.actions).pow(2) * valid).sum() / (valid.sum() * pred.size(2));
@@ -86,9 +87,12 @@ struct Runner {
     optimizer->step();
     if (device.is_cuda()) torch::cuda::synchronize();
     ms.push_back(1000.0 * (flowrl::bench::now_s() - t0));
+    const auto u1 = flowrl::bench::process_usage();
+    cpu_ms.push_back(u1.cpu_ms - u0.cpu_ms);
+    faults.push_back(u1.minor_faults - u0.minor_faults);
   }
-  double median() const {
-    auto v = ms;
+  void clear() { ms.clear(), cpu_ms.clear(), faults.clear(); }
+  static double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
   }
@@ -117,8 +121,10 @@ int main(int argc, char** argv) try {
   const flowrl::bench::Args args(
       argc, argv,
       "usage: bench_train_step [--threads T] [--blas-threads N] [--steps N] [--out docs/benchmarks.md]\n"
-      "                        [--shapes E/L/H,E/L/H,...] [--batch B] [--device cpu|cuda] [--section NAME]",
-      {"--threads", "--blas-threads", "--steps", "--out", "--shapes", "--batch", "--device", "--section"});
+      "                        [--shapes E/L/H,E/L/H,...] [--batch B] [--device cpu|cuda] [--section NAME]\n"
+      "                        [--keep-freed-memory 1|0]",
+      {"--threads", "--blas-threads", "--steps", "--out", "--shapes", "--batch", "--device", "--section",
+       "--keep-freed-memory"});
   const std::string device_name = args.text("--device", "cpu");
   if (device_name != "cpu" && device_name != "cuda") throw std::runtime_error("--device: cpu or cuda, not " + device_name);
   if (device_name == "cuda" && !torch::cuda::is_available()) throw std::runtime_error("--device cuda: no CUDA device");
@@ -132,6 +138,8 @@ int main(int argc, char** argv) try {
   const int blas = static_cast<int>(args.integer("--blas-threads", 1));
   torch::set_num_threads(threads);
   flowrl::set_blas_threads(blas);
+  const bool keep_freed = args.integer("--keep-freed-memory", 1, 0) != 0;  // as the trainer runs; 0: glibc defaults
+  if (keep_freed) flowrl::keep_freed_memory();
 
   flowrl::data::DTSampler sampler(synthetic_dataset(200000),
                                   flowrl::data::DTSamplerOptions().context(20).batch_size(batch_size).seed(1).device(device));
@@ -149,7 +157,7 @@ int main(int argc, char** argv) try {
       auto batch = sampler.sample();
       sample_ms.push_back(1000.0 * (flowrl::bench::now_s() - t0));
       r.step(batch);
-      if (i < 2) r.ms.clear();
+      if (i < 2) r.clear();
     }
     std::cerr << "\rbench_train_step: " << i + 1 << "/" << steps + 2 << std::flush;
   }
@@ -158,11 +166,15 @@ int main(int argc, char** argv) try {
 
   std::ostringstream table;
   table << std::fixed << std::setprecision(1);
-  table << "| shape | Flow-Attention ms/step | softmax ms/step | flow / softmax |\n|---|---|---|---|\n";
+  table << "| shape | Flow-Attention ms/step | softmax ms/step | flow / softmax | CPU ms/step (flow, softmax) | "
+           "page faults/step (flow, softmax) |\n|---|---|---|---|---|---|\n";
   for (size_t i = 0; i < runners.size(); i += 2) {
-    const double f = runners[i].second.median(), s = runners[i + 1].second.median();
+    const Runner &flow = runners[i].second, &softmax = runners[i + 1].second;
+    const double f = Runner::median(flow.ms), s = Runner::median(softmax.ms);
     const auto name = runners[i].first.substr(0, runners[i].first.find('|'));
-    table << "| " << name << " | " << f << " | " << s << " | " << std::setprecision(2) << f / s << "x |\n"
+    table << "| " << name << " | " << f << " | " << s << " | " << std::setprecision(2) << f / s << "x | "
+          << std::setprecision(1) << Runner::median(flow.cpu_ms) << ", " << Runner::median(softmax.cpu_ms) << " | "
+          << std::setprecision(0) << Runner::median(flow.faults) << ", " << Runner::median(softmax.faults) << " |\n"
           << std::setprecision(1);
   }
   std::ostringstream command;
@@ -174,13 +186,18 @@ int main(int argc, char** argv) try {
   const std::string name =
       args.has("--section") ? args.text("--section", "") : device.is_cuda() ? "train_step_cuda" : "train_step_t" + std::to_string(threads);
   if (args.has("--section")) command << " --section " << name;
+  if (!keep_freed) command << " --keep-freed-memory 0";
 
   std::ostringstream section;
   section << "## Decision Transformer training step (batch " << batch_size << ", K 20"
           << (device.is_cuda() ? ", CUDA" : "") << ")\n\n"
           << "Median wall time of one training step (forward, masked MSE, backward, gradient clipping, AdamW) over "
           << steps << " steps after 2 warm-up steps; the " << runners.size()
-          << " models step round-robin in one process so that load affects them alike. Sampling one batch of "
+          << " models step round-robin in one process so that load affects them alike. CPU time (user + system) "
+             "and minor page faults are the process's, per step (medians). "
+          << (keep_freed ? "The allocator keeps freed memory (flowrl::keep_freed_memory(), as the trainer runs). "
+                         : "The allocator runs with glibc's defaults (--keep-freed-memory 0), not as the trainer runs. ")
+          << "Sampling one batch of "
           << batch_size << " windows from a 200k-row dataset takes a median of " << std::setprecision(3)
           << sample_ms[sample_ms.size() / 2] << " ms (not included above).\n\n"
           << "- Command: `" << command.str() << "`\n"

@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+
+#include <sys/resource.h>
 #include <vector>
 
 namespace flowrl::bench {
@@ -35,6 +37,18 @@ inline double proc_status_mib(const std::string& field) {
     }
   }
   return -1.0;
+}
+
+/// CPU time (user + system) and minor page faults of this process so far.
+struct ProcessUsage {
+  double cpu_ms = 0;
+  double minor_faults = 0;
+};
+inline ProcessUsage process_usage() {
+  rusage r{};
+  getrusage(RUSAGE_SELF, &r);
+  auto ms = [](const timeval& t) { return 1e3 * static_cast<double>(t.tv_sec) + 1e-3 * static_cast<double>(t.tv_usec); };
+  return {ms(r.ru_utime) + ms(r.ru_stime), static_cast<double>(r.ru_minflt)};
 }
 
 /// Resets the peak-RSS counter (VmHWM) to the current RSS (Linux >= 4.0), so that a later

@@ -2,6 +2,10 @@
 
 #include <dlfcn.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 namespace flowrl {
 
 bool set_blas_threads(int64_t n) {
@@ -11,6 +15,17 @@ bool set_blas_threads(int64_t n) {
   if (!fn) return false;
   fn(static_cast<int>(n));
   return true;
+}
+
+bool keep_freed_memory() {
+#if defined(__GLIBC__)
+  // 32 MiB is the largest mmap threshold glibc accepts; setting it also stops its dynamic adjustment.
+  const bool mmap_ok = mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1;
+  const bool trim_ok = mallopt(M_TRIM_THRESHOLD, 1 << 30) == 1;
+  return mmap_ok && trim_ok;
+#else
+  return false;
+#endif
 }
 
 }  // namespace flowrl

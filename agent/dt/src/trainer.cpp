@@ -169,6 +169,7 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
   }
   torch::set_num_threads(static_cast<int>(cfg.train.threads));
   set_blas_threads(cfg.train.blas_threads);
+  keep_freed_memory();
   const auto device = parse_device(cfg.device);
 
   // Data: the D4RL file, its episodes, the window sampler.

@@ -115,6 +115,7 @@ ForecastExperimentResult run_forecast_experiment(const ForecastConfig& config, c
     torch::set_num_threads(static_cast<int>(config.threads));
     set_blas_threads(config.threads);
   }
+  keep_freed_memory();
   torch::manual_seed(static_cast<uint64_t>(config.seed));
 
   // data and model
