@@ -28,9 +28,10 @@ TEST_CASE("keep_freed_memory: repeated training steps stop page-faulting", "[bac
     net->zero_grad();
     net(x).square().mean().backward();
   };
-  for (int i = 0; i < 6; ++i) step();  // the heap grows to the steps' peak (measured: 3-4 steps)
+  for (int i = 0; i < 10; ++i) step();  // the heap grows to the steps' peak (most of it in 5 steps)
   const long before = minor_faults();
-  for (int i = 0; i < 3; ++i) step();
-  // With glibc's defaults every step faults in 10k-30k pages (measured), warm-up or not.
-  CHECK(minor_faults() - before < 500);
+  for (int i = 0; i < 10; ++i) step();
+  // Measured: about 1000 faults in these 10 steps (the heap still grows now and then, by 2 MiB);
+  // with glibc's defaults every step faults in 10k-30k pages, warm-up or not.
+  CHECK(minor_faults() - before < 3000);
 }
