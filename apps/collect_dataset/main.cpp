@@ -11,6 +11,7 @@
 #include <boost/program_options.hpp>
 #include <flowrl/behaviour/behaviour_policy.h>
 #include <flowrl/core/error.h>
+#include <flowrl/core/file.h>
 #include <flowrl/data/d4rl.h>
 #include <flowrl/data/episodes.h>
 #include <flowrl/envs/evaluate.h>
@@ -232,7 +233,7 @@ int run(int argc, char** argv) {
   }
 
   if (!a.json.empty()) {
-    std::ofstream j(a.json);
+    std::ostringstream j;
     j << std::setprecision(10) << "{\n  \"file\": " << json_escape(a.out) << ",\n  \"env\": " << json_escape(env)
       << ",\n  \"what\": " << json_escape(what) << ",\n  \"seed\": " << a.seed << ",\n  \"rows\": " << stats.rows
       << ",\n  \"episodes\": " << stats.episodes << ",\n  \"trailing_rows\": " << stats.trailing_rows
@@ -245,7 +246,7 @@ int run(int argc, char** argv) {
       j << ",\n  \"evaluation\": {\"episodes\": " << a.check_episodes << ", \"mean\": " << eval->returns.mean
         << ", \"std\": " << eval->returns.std << ", \"z\": " << z << "}";
     j << ",\n  \"checks_passed\": " << (ok ? "true" : "false") << "\n}\n";
-    FLOWRL_CHECK(static_cast<bool>(j), a.json, ": cannot write the JSON report.");
+    write_file_atomically(a.json, j.str());
   }
   return ok ? 0 : 1;
 }

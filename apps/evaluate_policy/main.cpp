@@ -15,6 +15,7 @@
 #include <flowrl/backbone/runtime.h>
 #include <flowrl/behaviour/behaviour_policy.h>
 #include <flowrl/core/error.h>
+#include <flowrl/core/file.h>
 #include <flowrl/envs/evaluate.h>
 #include <flowrl/envs/registry.h>
 #include <flowrl/envs/vector_env.h>
@@ -145,11 +146,10 @@ int run_checkpoint(const EvalArgs& args, const CheckpointArgs& c) {
   std::cout << "\nsummary (" << agent.checkpoint_dir << ", step " << agent.step << ", weights: " << weights << "):\n"
             << format_target_evaluations(evals);
   if (!args.json.empty()) {
-    std::ofstream out(args.json);
-    out << target_evaluations_json(evals, "\"checkpoint\": \"" + agent.checkpoint_dir + "\", \"step\": " +
-                                              std::to_string(agent.step) + ", \"env\": \"" + args.env +
-                                              "\", \"weights\": \"" + weights + "\"");
-    FLOWRL_CHECK(out.good(), "cannot write --json ", args.json);
+    write_file_atomically(args.json, target_evaluations_json(evals, "\"checkpoint\": \"" + agent.checkpoint_dir +
+                                                                       "\", \"step\": " + std::to_string(agent.step) +
+                                                                       ", \"env\": \"" + args.env + "\", \"weights\": \"" +
+                                                                       weights + "\""));
     std::cout << "wrote " << args.json << "\n";
   }
   return 0;

@@ -7,6 +7,7 @@
 // file prints the validation message and exits 1.
 #include <boost/program_options.hpp>
 #include <flowrl/core/error.h>
+#include <flowrl/core/file.h>
 #include <flowrl/data/d4rl.h>
 #include <flowrl/data/episodes.h>
 #include <flowrl/envs/registry.h>
@@ -192,9 +193,7 @@ int run(int argc, char** argv) {
       first = false;
     }
     j << (first ? "}" : "\n  }") << "\n}\n";
-    std::ofstream out(json_out);
-    out << j.str();
-    FLOWRL_CHECK(static_cast<bool>(out), json_out, ": cannot write the JSON report (check the folder exists).");
+    write_file_atomically(json_out, j.str());
   }
   return 0;
 }

@@ -2,6 +2,7 @@
 #include <flowrl/envs/evaluate.h>
 
 #include <flowrl/core/error.h>
+#include <flowrl/core/file.h>
 #include <flowrl/envs/random.h>
 #include <flowrl/envs/scores.h>
 #include <flowrl/envs/vector_env.h>
@@ -250,11 +251,7 @@ std::string to_json(const EvaluationResult& result) {
 }
 
 void write_json(const EvaluationResult& result, const std::string& path) {
-  std::ofstream file(path);
-  FLOWRL_CHECK(file.good(), "cannot write JSON file ", path, "; check that its folder exists and is writable");
-  file << to_json(result);
-  file.close();
-  FLOWRL_CHECK(!file.fail(), "error while writing JSON file ", path);
+  write_file_atomically(path, to_json(result));
 }
 
 }  // namespace flowrl::envs

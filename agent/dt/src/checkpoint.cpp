@@ -2,6 +2,7 @@
 #include <flowrl/agent/checkpoint.h>
 #include <flowrl/config/config.h>
 #include <flowrl/core/error.h>
+#include <flowrl/core/file.h>
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -104,9 +105,7 @@ void save_checkpoint(const std::string& run_dir, DecisionTransformer& model, tor
   fs::remove_all(final_dir, ec);
   fs::rename(tmp, final_dir, ec);
   FLOWRL_CHECK(!ec, "cannot rename ", tmp.string(), " to ", final_dir.string(), ": ", ec.message());
-  write_text(root / "latest.tmp", name + "\n");
-  fs::rename(root / "latest.tmp", root / "latest", ec);
-  FLOWRL_CHECK(!ec, "cannot update ", (root / "latest").string(), ": ", ec.message());
+  write_file_atomically((root / "latest").string(), name + "\n");
   // Older checkpoints are superseded.
   for (const auto& entry : fs::directory_iterator(root)) {
     const auto n = entry.path().filename().string();

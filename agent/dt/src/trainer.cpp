@@ -6,6 +6,7 @@
 #include <flowrl/agent/trainer.h>
 #include <flowrl/backbone/runtime.h>
 #include <flowrl/core/error.h>
+#include <flowrl/core/file.h>
 #include <flowrl/core/progress.h>
 #include <flowrl/data/d4rl.h>
 #include <flowrl/data/dt_sampler.h>
@@ -112,7 +113,7 @@ void truncate_log(const fs::path& path, int64_t step) {
     if (!line.empty() && std::stoll(line.substr(0, line.find(','))) <= step) kept += line + "\n";
   }
   in.close();
-  std::ofstream(path) << kept;
+  write_file_atomically(path.string(), kept);
 }
 
 std::ofstream open_log(const fs::path& path, const std::string& header) {
@@ -224,7 +225,7 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
     std::cerr << "train-agent: resuming " << run.run_dir << " at step " << step << "\n";
   } else {
     fs::create_directories(dir);
-    std::ofstream(dir / "config.yaml") << run.resolved_yaml;
+    write_file_atomically((dir / "config.yaml").string(), run.resolved_yaml);
   }
   auto log = open_log(dir / "log.csv", "step,loss,lr,steps_per_s,elapsed_s");
   auto eval_log = open_log(dir / "eval.csv", "step,target,episodes,return_mean,return_std,normalized_mean,normalized_std");
@@ -321,7 +322,9 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
     std::ostringstream extra;
     extra << "\"run_dir\": \"" << run.run_dir << "\", \"step\": " << step << ", \"env\": \"" << cfg.dataset.env << "\""
           << ", \"weights\": \"" << weights_label(average_ptr != nullptr) << "\"";
-    std::ofstream(dir / "eval-final.json") << target_evaluations_json(result.final_evaluation, extra.str());
+    // Its presence marks a finished run (scripts/reproduce.sh skips it): written whole or not at all.
+    write_file_atomically((dir / "eval-final.json").string(),
+                          target_evaluations_json(result.final_evaluation, extra.str()));
   }
   return result;
 }

@@ -1,5 +1,6 @@
 // One forecasting run end to end: seed, threads, data, model, training, result files.
 #include <flowrl/core/error.h>
+#include <flowrl/core/file.h>
 #include <flowrl/forecast/experiment.h>
 #include <torch/cuda.h>
 #include <torch/utils.h>
@@ -53,12 +54,6 @@ double cpu_seconds() {
   getrusage(RUSAGE_SELF, &usage);
   return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
          1e-6 * static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
-}
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-  FLOWRL_CHECK(out.good(), "cannot write '", path, "'; check that output.dir is writable");
 }
 
 }  // namespace
@@ -132,7 +127,7 @@ ForecastExperimentResult run_forecast_experiment(const ForecastConfig& config, c
                "; set output.dir to a writable folder (--set output.dir=DIR)");
   result.checkpoint = (fs::path(result.run_dir) / "best.pt").string();
   result.result_json = (fs::path(result.run_dir) / "result.json").string();
-  write_file((fs::path(result.run_dir) / "config.yaml").string(), forecast_config_to_yaml(config));
+  write_file_atomically((fs::path(result.run_dir) / "config.yaml").string(), forecast_config_to_yaml(config));
 
   auto options = config.train;
   options.checkpoint(result.checkpoint).seed(static_cast<uint64_t>(config.seed));
@@ -141,10 +136,7 @@ ForecastExperimentResult run_forecast_experiment(const ForecastConfig& config, c
   result.cpu_seconds = cpu_seconds() - cpu_start;
 
   // result.json last: its presence marks a finished run (scripts/reproduce-forecast.sh resumes on it)
-  const auto tmp = result.result_json + ".tmp";
-  write_file(tmp, forecast_result_json(config, result, device_name, torch::get_num_threads()));
-  fs::rename(tmp, result.result_json, ec);
-  FLOWRL_CHECK(!ec, "cannot write '", result.result_json, "': ", ec.message());
+  write_file_atomically(result.result_json, forecast_result_json(config, result, device_name, torch::get_num_threads()));
   return result;
 }
 

@@ -1,0 +1,58 @@
+// write_file_atomically: whole files or none, and errors that name the path.
+#include <catch2/catch.hpp>
+#include <flowrl/core/error.h>
+#include <flowrl/core/file.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A fresh, empty folder under the system temp dir.
+fs::path scratch(const std::string& name) {
+  const auto dir = fs::temp_directory_path() / ("flowrl-core-test-" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+}  // namespace
+
+TEST_CASE("write_file_atomically writes and replaces whole files", "[core][file]") {
+  const auto dir = scratch("replace");
+  const auto path = (dir / "result.json").string();
+  flowrl::write_file_atomically(path, "{\"a\": 1}\n");
+  CHECK(read(path) == "{\"a\": 1}\n");
+  // A shorter text replaces the file; nothing of the old one is left over, and no temporary remains.
+  flowrl::write_file_atomically(path, "{}");
+  CHECK(read(path) == "{}");
+  CHECK_FALSE(fs::exists(path + ".tmp"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("write_file_atomically keeps the old file when it cannot write", "[core][file]") {
+  const auto dir = scratch("keep");
+  const auto path = (dir / "eval-final.json").string();
+  flowrl::write_file_atomically(path, "old");
+  // The temporary's name is taken by a folder: the write fails, the old file stays whole.
+  fs::create_directories(path + ".tmp");
+  CHECK_THROWS_AS(flowrl::write_file_atomically(path, "new"), flowrl::Error);
+  CHECK(read(path) == "old");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("write_file_atomically names the path it cannot write", "[core][file]") {
+  CHECK_THROWS_WITH(flowrl::write_file_atomically("/nonexistent-flowrl-dir/x.json", "{}"),
+                    Catch::Contains("/nonexistent-flowrl-dir/x.json") && Catch::Contains("folder exists"));
+}
