@@ -30,13 +30,6 @@ std::string floats(const std::vector<float>& v) {
   return s.str() + "]";
 }
 
-void write_text(const fs::path& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-  out.close();
-  FLOWRL_CHECK(out.good(), "cannot write ", path.string(), ": check free space and permissions");
-}
-
 // torch's default generator of a device: the CPU's, or a CUDA device's (which drives GPU dropout).
 at::Generator default_generator(torch::Device device) {
   if (device.is_cpu()) return at::detail::getDefaultCPUGenerator();
@@ -100,7 +93,7 @@ void save_checkpoint(const std::string& run_dir, DecisionTransformer& model, tor
     << "torch_rng: \"" << state.torch_rng << "\"\n"
     << "cuda_rng: \"" << state.cuda_rng << "\"\n"
     << "normalizer:\n  mean: " << floats(state.normalizer.mean) << "\n  std: " << floats(state.normalizer.std) << "\n";
-  write_text(tmp / "state.yaml", s.str());
+  write_file_atomically((tmp / "state.yaml").string(), s.str());
   // Publish: rename the folder into place, then swap `latest`.
   fs::remove_all(final_dir, ec);
   fs::rename(tmp, final_dir, ec);
