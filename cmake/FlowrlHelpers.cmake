@@ -51,6 +51,23 @@ function(flowrl_add_test name)
   if(ARG_TORCH)
     flowrl_torch_pch(${name})
   endif()
-  catch_discover_tests(${name} WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}
+  # --warn NoTests: a CTest entry whose name filter matches no test case fails instead of passing
+  # empty (CTest splits discovered names at ';', so such a name would silently run nothing).
+  catch_discover_tests(${name} WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR} EXTRA_ARGS --warn NoTests
     PROPERTIES ENVIRONMENT "FLOWRL_TEST_DATA=${PROJECT_SOURCE_DIR}/tests/fixtures")
+endfunction()
+
+# flowrl_test_uses_programs(<test> <program>...)
+# For each program that is built, defines FLOWRL_<PROGRAM>_EXE (e.g. FLOWRL_TRAIN_AGENT_EXE) in
+# <test> as the program's path and builds the program first; tests of programs that are not built
+# (FLOWRL_BUILD_APPS=OFF) skip.
+function(flowrl_test_uses_programs test)
+  foreach(app ${ARGN})
+    if(TARGET ${app})
+      string(MAKE_C_IDENTIFIER ${app} app_id)
+      string(TOUPPER ${app_id} app_id)
+      target_compile_definitions(${test} PRIVATE FLOWRL_${app_id}_EXE="$<TARGET_FILE:${app}>")
+      add_dependencies(${test} ${app})
+    endif()
+  endforeach()
 endfunction()

@@ -12,6 +12,7 @@
 #include <flowrl/behaviour/behaviour_policy.h>
 #include <flowrl/core/error.h>
 #include <flowrl/core/file.h>
+#include <flowrl/core/json.h>
 #include <flowrl/data/d4rl.h>
 #include <flowrl/data/episodes.h>
 #include <flowrl/envs/evaluate.h>
@@ -45,23 +46,6 @@ std::string default_policies_dir() {
   if (std::filesystem::is_directory(FLOWRL_SOURCE_POLICIES_DIR)) return FLOWRL_SOURCE_POLICIES_DIR;
 #endif
   return "data/policies";
-}
-
-std::string json_escape(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) out += ' ';
-    else out += c;
-  }
-  return out + "\"";
-}
-
-std::string json_summary(const data::Summary& s) {
-  std::ostringstream out;
-  out << std::setprecision(10) << "{\"count\": " << s.count << ", \"mean\": " << s.mean << ", \"std\": " << s.std
-      << ", \"min\": " << s.min << ", \"max\": " << s.max << "}";
-  return out.str();
 }
 
 struct Args {
@@ -234,12 +218,12 @@ int run(int argc, char** argv) {
 
   if (!a.json.empty()) {
     std::ostringstream j;
-    j << std::setprecision(10) << "{\n  \"file\": " << json_escape(a.out) << ",\n  \"env\": " << json_escape(env)
-      << ",\n  \"what\": " << json_escape(what) << ",\n  \"seed\": " << a.seed << ",\n  \"rows\": " << stats.rows
+    j << std::setprecision(10) << "{\n  \"file\": " << json_string(a.out) << ",\n  \"env\": " << json_string(env)
+      << ",\n  \"what\": " << json_string(what) << ",\n  \"seed\": " << a.seed << ",\n  \"rows\": " << stats.rows
       << ",\n  \"episodes\": " << stats.episodes << ",\n  \"trailing_rows\": " << stats.trailing_rows
       << ",\n  \"terminals\": " << stats.terminals << ",\n  \"timeouts\": " << stats.timeouts
-      << ",\n  \"lengths\": " << json_summary(stats.lengths) << ",\n  \"returns\": " << json_summary(stats.returns)
-      << ",\n  \"normalized_mean\": " << (ref ? std::to_string(norm(stats.returns.mean)) : "null")
+      << ",\n  \"lengths\": " << data::to_json(stats.lengths) << ",\n  \"returns\": " << data::to_json(stats.returns)
+      << ",\n  \"normalized_mean\": " << (ref ? json_number(norm(stats.returns.mean), 10) : "null")
       << ",\n  \"consistency_max_squared_error\": " << cons.max_squared_error
       << ",\n  \"consistency_rows\": " << cons.rows_checked;
     if (eval)

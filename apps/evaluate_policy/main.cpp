@@ -83,6 +83,8 @@ struct CheckpointArgs {
   std::string run_dir;
   std::vector<double> targets;
   std::string device = "cpu";
+  int64_t torch_threads = 0;  // 0: the run's train.threads
+  int64_t blas_threads = 0;   // 0: the run's train.blas_threads
 };
 
 po::options_description checkpoint_options(CheckpointArgs& a) {
@@ -90,7 +92,13 @@ po::options_description checkpoint_options(CheckpointArgs& a) {
   d.add_options()
       ("checkpoint", po::value(&a.run_dir), "run directory; its latest checkpoint is evaluated")
       ("target-return", po::value(&a.targets)->multitoken(), "target returns, one evaluation each (default: the run's eval.targets)")
-      ("device", po::value(&a.device)->default_value("cpu"), "cpu or cuda");
+      ("device", po::value(&a.device)->default_value("cpu"), "cpu or cuda")
+      ("torch-threads", po::value(&a.torch_threads)->default_value(0),
+       "LibTorch intra-op threads for the forward passes (0: the run's train.threads)")
+      ("blas-threads", po::value(&a.blas_threads)->default_value(0),
+       "OpenBLAS threads for the forward passes' matrix products (0: the run's train.blas_threads). Scores "
+       "reproduce exactly only at the same thread counts: a different count rounds the products differently "
+       "and the episodes diverge (the JSON records both counts)");
   return d;
 }
 
@@ -121,8 +129,14 @@ envs::EvaluationResult evaluate_once(const EvalArgs& args, envs::Policy& policy,
 int run_checkpoint(const EvalArgs& args, const CheckpointArgs& c) {
   const auto device = parse_device(c.device);
   auto agent = load_agent(c.run_dir, device);
-  torch::set_num_threads(static_cast<int>(agent.config.train.threads));
-  set_blas_threads(agent.config.train.blas_threads);
+  FLOWRL_CHECK(c.torch_threads >= 0, "--torch-threads must be >= 0 (0: the run's train.threads), got ",
+               c.torch_threads);
+  FLOWRL_CHECK(c.blas_threads >= 0, "--blas-threads must be >= 0 (0: the run's train.blas_threads), got ",
+               c.blas_threads);
+  const int64_t torch_threads = c.torch_threads > 0 ? c.torch_threads : agent.config.train.threads;
+  const int64_t blas_threads = c.blas_threads > 0 ? c.blas_threads : agent.config.train.blas_threads;
+  torch::set_num_threads(static_cast<int>(torch_threads));
+  set_blas_threads(blas_threads);
   keep_freed_memory();
   const auto targets = c.targets.empty() ? agent.config.eval.targets : c.targets;
   const std::string weights = weights_label(agent.averaged);
@@ -140,16 +154,16 @@ int run_checkpoint(const EvalArgs& args, const CheckpointArgs& c) {
                                                {"checkpoint", agent.checkpoint_dir},
                                                {"step", std::to_string(agent.step)},
                                                {"weights", weights},
-                                               {"target_return", t.str()}};
+                                               {"target_return", t.str()},
+                                               {"torch_threads", std::to_string(torch_threads)},
+                                               {"blas_threads", std::to_string(blas_threads)}};
     evals.push_back(TargetEvaluation{target, evaluate_once(args, policy, info, /*all_at_once=*/true)});
   }
   std::cout << "\nsummary (" << agent.checkpoint_dir << ", step " << agent.step << ", weights: " << weights << "):\n"
             << format_target_evaluations(evals);
   if (!args.json.empty()) {
-    write_file_atomically(args.json, target_evaluations_json(evals, "\"checkpoint\": \"" + agent.checkpoint_dir +
-                                                                       "\", \"step\": " + std::to_string(agent.step) +
-                                                                       ", \"env\": \"" + args.env + "\", \"weights\": \"" +
-                                                                       weights + "\""));
+    const EvaluationSource source{"checkpoint", agent.checkpoint_dir, agent.step, args.env, weights};
+    write_file_atomically(args.json, target_evaluations_json(evals, source));
     std::cout << "wrote " << args.json << "\n";
   }
   return 0;

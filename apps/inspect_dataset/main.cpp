@@ -8,6 +8,7 @@
 #include <boost/program_options.hpp>
 #include <flowrl/core/error.h>
 #include <flowrl/core/file.h>
+#include <flowrl/core/json.h>
 #include <flowrl/data/d4rl.h>
 #include <flowrl/data/episodes.h>
 #include <flowrl/envs/registry.h>
@@ -27,35 +28,6 @@ namespace po = boost::program_options;
 using namespace flowrl;
 
 namespace {
-
-std::string json_escape(const std::string& s) {
-  std::ostringstream out;
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out << "\\\""; break;
-      case '\\': out << "\\\\"; break;
-      case '\n': out << "\\n"; break;
-      case '\t': out << "\\t"; break;
-      default:
-        if (c < 0x20) out << "\\u" << std::hex << std::setw(4) << std::setfill('0') << int(c) << std::dec;
-        else out << c;
-    }
-  }
-  return "\"" + out.str() + "\"";
-}
-
-std::string json_number(double v) {
-  if (!std::isfinite(v)) return "null";
-  std::ostringstream out;
-  out << std::setprecision(10) << v;
-  return out.str();
-}
-
-std::string json_summary(const data::Summary& s) {
-  return "{\"count\": " + std::to_string(s.count) + ", \"mean\": " + json_number(s.mean) +
-         ", \"std\": " + json_number(s.std) + ", \"min\": " + json_number(s.min) +
-         ", \"max\": " + json_number(s.max) + "}";
-}
 
 std::string shape_str(const std::vector<int64_t>& shape) {
   std::string s = "(";
@@ -168,11 +140,11 @@ int run(int argc, char** argv) {
 
   if (!json_out.empty()) {
     std::ostringstream j;
-    j << "{\n  \"file\": " << json_escape(file) << ",\n  \"env\": " << (env ? json_escape(*env) : "null")
+    j << "{\n  \"file\": " << json_string(file) << ",\n  \"env\": " << (env ? json_string(*env) : "null")
       << ",\n  \"keys\": [";
     for (size_t i = 0; i < keys.size(); ++i) {
-      j << (i ? ",\n" : "\n") << "    {\"key\": " << json_escape(keys[i].key)
-        << ", \"dtype\": " << json_escape(keys[i].dtype) << ", \"shape\": [";
+      j << (i ? ",\n" : "\n") << "    {\"key\": " << json_string(keys[i].key)
+        << ", \"dtype\": " << json_string(keys[i].dtype) << ", \"shape\": [";
       for (size_t d = 0; d < keys[i].shape.size(); ++d) j << (d ? ", " : "") << keys[i].shape[d];
       j << "]}";
     }
@@ -180,16 +152,16 @@ int run(int argc, char** argv) {
       << ",\n  \"act_dim\": " << ds.act_dim() << ",\n  \"has_timeouts\": " << (ds.has_timeouts() ? "true" : "false")
       << ",\n  \"episodes\": " << stats.episodes << ",\n  \"trailing_rows\": " << stats.trailing_rows
       << ",\n  \"terminals\": " << stats.terminals << ",\n  \"timeouts\": " << stats.timeouts
-      << ",\n  \"transitions\": " << stats.transitions << ",\n  \"lengths\": " << json_summary(stats.lengths)
-      << ",\n  \"returns\": " << json_summary(stats.returns) << ",\n  \"normalized_returns\": "
-      << (ref ? json_summary(normalize(stats.returns, *ref)) : "null") << ",\n  \"metadata\": {";
+      << ",\n  \"transitions\": " << stats.transitions << ",\n  \"lengths\": " << data::to_json(stats.lengths)
+      << ",\n  \"returns\": " << data::to_json(stats.returns) << ",\n  \"normalized_returns\": "
+      << (ref ? data::to_json(normalize(stats.returns, *ref)) : "null") << ",\n  \"metadata\": {";
     bool first = true;
     for (const auto& [k, v] : ds.metadata.strings) {
-      j << (first ? "\n" : ",\n") << "    " << json_escape(k) << ": " << json_escape(v);
+      j << (first ? "\n" : ",\n") << "    " << json_string(k) << ": " << json_string(v);
       first = false;
     }
     for (const auto& [k, v] : ds.metadata.integers) {
-      j << (first ? "\n" : ",\n") << "    " << json_escape(k) << ": " << v;
+      j << (first ? "\n" : ",\n") << "    " << json_string(k) << ": " << v;
       first = false;
     }
     j << (first ? "}" : "\n  }") << "\n}\n";

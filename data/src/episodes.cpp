@@ -1,5 +1,6 @@
 // episodes.cpp — d4rl.sequence_dataset / d4rl.qlearning_dataset semantics on row indices.
 #include <flowrl/core/error.h>
+#include <flowrl/core/json.h>
 #include <flowrl/data/episodes.h>
 
 #include <algorithm>
@@ -97,6 +98,12 @@ Summary summarize(const std::vector<double>& values) {
   for (double v : values) sq += (v - s.mean) * (v - s.mean);
   s.std = std::sqrt(sq / static_cast<double>(s.count));
   return s;
+}
+
+std::string to_json(const Summary& summary) {
+  return "{\"count\": " + std::to_string(summary.count) + ", \"mean\": " + json_number(summary.mean, 10) +
+         ", \"std\": " + json_number(summary.std, 10) + ", \"min\": " + json_number(summary.min, 10) +
+         ", \"max\": " + json_number(summary.max, 10) + "}";
 }
 
 DatasetStats dataset_stats(const D4RLDataset& ds, const EpisodeOptions& options) {

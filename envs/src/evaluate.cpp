@@ -3,6 +3,7 @@
 
 #include <flowrl/core/error.h>
 #include <flowrl/core/file.h>
+#include <flowrl/core/json.h>
 #include <flowrl/envs/random.h>
 #include <flowrl/envs/scores.h>
 #include <flowrl/envs/vector_env.h>
@@ -30,37 +31,6 @@ struct SlotState {
 void check_actions(const std::vector<Action>& actions, size_t expected) {
   FLOWRL_CHECK(actions.size() == expected, "evaluate: the policy returned ", actions.size(), " actions for a batch of ",
                expected, " observations");
-}
-
-std::string json_string(const std::string& s) {
-  std::ostringstream out;
-  out << '"';
-  for (char c : s) {
-    switch (c) {
-      case '"': out << "\\\""; break;
-      case '\\': out << "\\\\"; break;
-      case '\n': out << "\\n"; break;
-      case '\t': out << "\\t"; break;
-      case '\r': out << "\\r"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out << buf;
-        } else {
-          out << c;
-        }
-    }
-  }
-  out << '"';
-  return out.str();
-}
-
-std::string json_number(double x) {
-  if (!std::isfinite(x)) return "null";
-  std::ostringstream out;
-  out << std::setprecision(12) << x;
-  return out.str();
 }
 
 std::string json_summary(const Summary& s) {

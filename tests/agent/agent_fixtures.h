@@ -53,16 +53,18 @@ inline std::string write_synthetic_hopper(const TempDir& dir, int64_t episodes =
   return path;
 }
 
+/// The YAML text of a tiny train-agent config over `dataset`.
+inline std::string tiny_config_yaml(const std::string& dataset, int64_t steps) {
+  return "dataset:\n  path: " + dataset + "\n  env: hopper\n"
+         "model:\n  embed_dim: 32\n  layers: 2\n  heads: 2\n  context: 5\n  dropout: 0.1\n"
+         "train:\n  steps: " + std::to_string(steps) + "\n  batch_size: 8\n  lr: 0.001\n  warmup_steps: 5\n"
+         "  log_every: 1\n  checkpoint_every: 1000\n"
+         "eval:\n  every: 0\n  final_episodes: 0\n  targets: [100]\n";
+}
+
 /// A tiny train-agent config over `dataset`.
 inline config::Config tiny_config(const std::string& dataset, int64_t steps) {
-  auto cfg = config::Config::parse(
-      "dataset:\n  path: " + dataset + "\n  env: hopper\n"
-      "model:\n  embed_dim: 32\n  layers: 2\n  heads: 2\n  context: 5\n  dropout: 0.1\n"
-      "train:\n  steps: " + std::to_string(steps) + "\n  batch_size: 8\n  lr: 0.001\n  warmup_steps: 5\n"
-      "  log_every: 1\n  checkpoint_every: 1000\n"
-      "eval:\n  every: 0\n  final_episodes: 0\n  targets: [100]\n",
-      "tiny.yaml");
-  return cfg;
+  return config::Config::parse(tiny_config_yaml(dataset, steps), "tiny.yaml");
 }
 
 }  // namespace flowrl::test

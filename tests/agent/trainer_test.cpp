@@ -220,6 +220,11 @@ TEST_CASE("a trained run evaluates in the environment", "[agent][eval]") {
   auto again = evaluate_targets(agent.model, agent.normalizer, eo);
   CHECK(again[0].result.returns.mean == evals[0].result.returns.mean);
   CHECK_THAT(target_evaluations_json(evals), Catch::Contains("\"target\": 3600"));
+  // The report's head names the weights; a folder name a user typed stays valid JSON.
+  const EvaluationSource source{"checkpoint", "runs/a \"b\"", 7, "hopper", "last_iterate"};
+  CHECK_THAT(target_evaluations_json(evals, source),
+             Catch::StartsWith("{\n\"checkpoint\": \"runs/a \\\"b\\\"\", \"step\": 7, \"env\": \"hopper\", "
+                               "\"weights\": \"last_iterate\",\n\"targets\": [\n{\"target\": 3600"));
 }
 
 TEST_CASE("training and inference on CUDA", "[agent][train][cuda]") {

@@ -138,7 +138,7 @@ TEST_CASE("tanh-output policy: relu layers and the state-dependent log-std head"
   std::remove(wide_path.c_str());
 }
 
-TEST_CASE("ARS policy: no bias, no log-std; stochastic actions need a noise std", "[behaviour]") {
+TEST_CASE("ARS policy: no bias, no log-std, stochastic actions need a noise std", "[behaviour]") {
   const std::string path = write("ars.h5", ars_spec());
   MlpPolicy p = MlpPolicy::load(path);
   CHECK(p.log_std_kind() == LogStdKind::kNone);

@@ -46,7 +46,7 @@ TEST_CASE("collect-dataset --policy random writes a valid D4RL file", "[data][ap
   CHECK(ds.next_observations.at(e.start, 2) == ds.observations.at(e.start + 1, 2));
 }
 
-TEST_CASE("collect-dataset: 1000-step episodes end in timeouts; the last one is cut unflagged", "[data][apps]") {
+TEST_CASE("collect-dataset: 1000-step episodes end in timeouts, the last one is cut unflagged", "[data][apps]") {
   test::TempDir tmp;
   const auto out = tmp.file("hopper_expert.hdf5");
   const auto r = test::run_command(kExe + " --env hopper --policy " + kPolicies +
@@ -80,7 +80,7 @@ TEST_CASE("collect-dataset files do not depend on threads or env copies", "[data
   CHECK(a.infos.action_log_probs == b.infos.action_log_probs);
 }
 
-TEST_CASE("collect-dataset recipes: mixed has exactly N rows; usage errors exit non-zero", "[data][apps]") {
+TEST_CASE("collect-dataset recipes: mixed has exactly N rows, usage errors exit non-zero", "[data][apps]") {
   test::TempDir tmp;
   const auto out = tmp.file("mixed.hdf5");
   auto r = test::run_command(kExe + " --env hopper --recipe mixed --transitions 4000 --no-progress --threads 2 --out " +

@@ -215,7 +215,7 @@ TEST_CASE("next_observations of another width", "[data][validation]") {
   CHECK_THAT(load_error(path), Contains("key 'next_observations'") && Contains("4 columns"));
 }
 
-TEST_CASE("validate_d4rl checks in-memory datasets; write_d4rl refuses bad ones", "[data][validation]") {
+TEST_CASE("validate_d4rl checks in-memory datasets, write_d4rl refuses bad ones", "[data][validation]") {
   TempDir tmp;
   auto ds = test::make_dataset({4}, "t");
   ds.source = "rollouts";

@@ -59,7 +59,7 @@ TEST_CASE("flags are h5py's enum bool: int8 base, FALSE=0, TRUE=1", "[data][writ
   }
 }
 
-TEST_CASE("arrays are chunked and gzip-compressed; strings are fixed-length null-padded ASCII", "[data][writer]") {
+TEST_CASE("arrays are chunked and gzip-compressed, strings are fixed-length null-padded ASCII", "[data][writer]") {
   TempDir tmp;
   auto ds = test::make_dataset({50, 50}, "oo");
   ds.metadata.strings["algorithm"] = "SAC";

@@ -80,7 +80,7 @@ TEST_CASE("left padding: pads first, valid steps last (attention mask)", "[data]
   CHECK(b.timesteps[1].equal(torch::tensor({0, 1, 2, 3}, torch::kInt64)));
 }
 
-TEST_CASE("RTG of a full window matches a direct sum; timesteps clip to max_ep_len - 1", "[data][sampler]") {
+TEST_CASE("RTG of a full window matches a direct sum, timesteps clip to max_ep_len - 1", "[data][sampler]") {
   auto ds = small_dataset();
   DTSampler s(ds, DTSamplerOptions().context(5).max_ep_len(10).reward_scale(1.0));
   // episode 2 = rows 8..37, start 7: steps 7..11 -> timesteps 7, 8, 9, 9, 9
@@ -129,7 +129,7 @@ TEST_CASE("both schemes draw windows uniformly over (episode, start)", "[data][s
   }
 }
 
-TEST_CASE("same seed, same batches; rng state resumes the stream", "[data][sampler]") {
+TEST_CASE("same seed, same batches, rng state resumes the stream", "[data][sampler]") {
   auto ds = small_dataset();
   DTSampler a(ds, DTSamplerOptions().context(4).batch_size(8).seed(11));
   DTSampler b(ds, DTSamplerOptions().context(4).batch_size(8).seed(11));

@@ -16,7 +16,7 @@ std::vector<int64_t> lengths_of(const std::vector<Episode>& eps) {
 }
 }  // namespace
 
-TEST_CASE("episodes end at terminals or timeouts; the trailing partial one is dropped by default", "[data][episodes]") {
+TEST_CASE("episodes end at terminals or timeouts, the trailing partial one is dropped by default", "[data][episodes]") {
   const auto ds = test::make_dataset({4, 3, 2}, "to-");
   const auto eps = split_episodes(ds);
   REQUIRE(eps.size() == 2);
@@ -40,7 +40,7 @@ TEST_CASE("episodes end at terminals or timeouts; the trailing partial one is dr
   CHECK(all[2].ret == Approx(1 + 2));
 }
 
-TEST_CASE("a row with both flags ends one episode; the last row flagged leaves no trailing part", "[data][episodes]") {
+TEST_CASE("a row with both flags ends one episode, the last row flagged leaves no trailing part", "[data][episodes]") {
   auto ds = test::make_dataset({3, 2}, "tt");
   ds.timeouts[2] = 1;
   const auto eps = split_episodes(ds, EpisodeOptions().keep_trailing(true));
@@ -126,4 +126,8 @@ TEST_CASE("dataset_stats counts rows, episodes and summarizes returns", "[data][
   const auto none = summarize({});
   CHECK(none.count == 0);
   CHECK(none.mean == 0);
+
+  // The --json reports' form of it.
+  CHECK(to_json(s.returns) == "{\"count\": 2, \"mean\": 14, \"std\": 4, \"min\": 10, \"max\": 18}");
+  CHECK(to_json(none) == "{\"count\": 0, \"mean\": 0, \"std\": 0, \"min\": 0, \"max\": 0}");
 }

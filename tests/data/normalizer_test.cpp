@@ -34,7 +34,7 @@ TEST_CASE("a constant dimension gets std eps, not zero", "[data][normalizer]") {
   CHECK(std::isfinite(norm.apply(std::vector<float>{0, 2.5f, 0})[1]));
 }
 
-TEST_CASE("fit without rows is an error; identity passes states through", "[data][normalizer]") {
+TEST_CASE("fit without rows is an error, identity passes states through", "[data][normalizer]") {
   const auto ds = test::make_dataset({5}, "-");
   CHECK_THROWS_AS(StateNormalizer::fit(ds, split_episodes(ds)), Error);
   const auto id = StateNormalizer::identity(3);

@@ -8,7 +8,7 @@
 using namespace flowrl;
 using namespace flowrl::data;
 
-TEST_CASE("same seed, same stream; state() resumes bit-identically", "[data][rng]") {
+TEST_CASE("same seed, same stream, state() resumes bit-identically", "[data][rng]") {
   Rng a(7), b(7), c(8);
   for (int i = 0; i < 5; ++i) CHECK(a.next() == b.next());
   CHECK(a.next() != c.next());

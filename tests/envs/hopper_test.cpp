@@ -89,7 +89,7 @@ TEST_CASE("hopper health: strict z > 0.7, |angle| < 0.2, |qpos[2:], qvel| < 100"
   CHECK(env->is_healthy());
 }
 
-TEST_CASE("hopper terminates when it falls; the healthy reward is still paid", "[envs][hopper]") {
+TEST_CASE("hopper terminates when it falls, the healthy reward is still paid", "[envs][hopper]") {
   auto env = make_hopper(EnvOptions().reset_noise_scale(0.0));
   env->reset(0);
   // start unhealthy (torso tilted): the first step terminates

@@ -30,7 +30,7 @@ const char* kMinimal =
 
 }  // namespace
 
-TEST_CASE("a config maps onto ForecastConfig; absent keys keep their defaults", "[forecast][config]") {
+TEST_CASE("a config maps onto ForecastConfig, absent keys keep their defaults", "[forecast][config]") {
   const auto c = parse_forecast_config(kMinimal);
   CHECK(c.name == "t");
   CHECK(c.data.pred_len == 192);

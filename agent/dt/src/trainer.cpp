@@ -7,6 +7,7 @@
 #include <flowrl/backbone/runtime.h>
 #include <flowrl/core/error.h>
 #include <flowrl/core/file.h>
+#include <flowrl/core/json.h>
 #include <flowrl/core/progress.h>
 #include <flowrl/data/d4rl.h>
 #include <flowrl/data/dt_sampler.h>
@@ -83,10 +84,14 @@ std::string format_target_evaluations(const std::vector<TargetEvaluation>& evalu
   return s.str();
 }
 
-std::string target_evaluations_json(const std::vector<TargetEvaluation>& evaluations, const std::string& extra_fields) {
+std::string target_evaluations_json(const std::vector<TargetEvaluation>& evaluations,
+                                    const std::optional<EvaluationSource>& source) {
   std::ostringstream s;
   s << "{\n";
-  if (!extra_fields.empty()) s << extra_fields << ",\n";
+  if (source) {
+    s << json_string(source->dir_key) << ": " << json_string(source->dir) << ", \"step\": " << source->step
+      << ", \"env\": " << json_string(source->env) << ", \"weights\": " << json_string(source->weights) << ",\n";
+  }
   s << "\"targets\": [\n";
   for (size_t i = 0; i < evaluations.size(); ++i) {
     s << "{\"target\": " << evaluations[i].target << ", \"evaluation\": " << envs::to_json(evaluations[i].result) << "}"
@@ -319,12 +324,9 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
   // Final evaluation of the last checkpoint (its weight average when one is kept).
   if (cfg.eval.final_episodes > 0) {
     result.final_evaluation = evaluate_now(cfg.eval.final_episodes);
-    std::ostringstream extra;
-    extra << "\"run_dir\": \"" << run.run_dir << "\", \"step\": " << step << ", \"env\": \"" << cfg.dataset.env << "\""
-          << ", \"weights\": \"" << weights_label(average_ptr != nullptr) << "\"";
+    const EvaluationSource source{"run_dir", run.run_dir, step, cfg.dataset.env, weights_label(average_ptr != nullptr)};
     // Its presence marks a finished run (scripts/reproduce.sh skips it): written whole or not at all.
-    write_file_atomically((dir / "eval-final.json").string(),
-                          target_evaluations_json(result.final_evaluation, extra.str()));
+    write_file_atomically((dir / "eval-final.json").string(), target_evaluations_json(result.final_evaluation, source));
   }
   return result;
 }

@@ -1,6 +1,7 @@
 // One forecasting run end to end: seed, threads, data, model, training, result files.
 #include <flowrl/core/error.h>
 #include <flowrl/core/file.h>
+#include <flowrl/core/json.h>
 #include <flowrl/forecast/experiment.h>
 #include <torch/cuda.h>
 #include <torch/utils.h>
@@ -19,34 +20,6 @@ namespace flowrl {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string json_string(const std::string& s) {
-  std::ostringstream out;
-  out << '"';
-  for (char ch : s) {
-    switch (ch) {
-      case '"': out << "\\\""; break;
-      case '\\': out << "\\\\"; break;
-      case '\n': out << "\\n"; break;
-      case '\t': out << "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(ch) < 0x20) {
-          out << "\\u" << std::hex << std::setw(4) << std::setfill('0') << int(ch) << std::dec;
-        } else {
-          out << ch;
-        }
-    }
-  }
-  out << '"';
-  return out.str();
-}
-
-std::string json_number(double v) {
-  if (!std::isfinite(v)) return "null";
-  std::ostringstream out;
-  out << std::setprecision(10) << v;
-  return out.str();
-}
 
 // user + system CPU seconds of this process so far
 double cpu_seconds() {

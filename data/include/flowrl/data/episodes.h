@@ -17,6 +17,7 @@
 #include <flowrl/core/arg.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace flowrl::data {
@@ -101,6 +102,10 @@ struct Summary {
 
 /// Summary of `values`.
 Summary summarize(const std::vector<double>& values);
+
+/// `{"count": ..., "mean": ..., "std": ..., "min": ..., "max": ...}` (what inspect-dataset and
+/// collect-dataset write in their --json reports).
+std::string to_json(const Summary& summary);
 
 /// What inspect-dataset reports about a dataset's episodes.
 struct DatasetStats {

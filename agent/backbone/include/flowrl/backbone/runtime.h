@@ -14,10 +14,11 @@ bool set_blas_threads(int64_t n);
 /// Makes the C allocator keep freed memory for reuse instead of handing it back to the kernel
 /// (glibc: blocks up to 32 MiB come from the heap, and the heap is never trimmed). A training step
 /// frees and reallocates the same multi-MiB activations every time; with glibc's defaults they go
-/// back to the kernel and return as page faults (bench_train_step --keep-freed-memory 0: about 9k
-/// per Flowformer-DT step at 128/3/1, batch 64). Resident memory then stays at the loop's peak,
-/// which every step touches anyway. Process-wide, idempotent; the trainer, the forecaster and
-/// evaluate-policy call it. Returns false where it does not apply (not glibc).
+/// back to the kernel and return as page faults (bench_train_step --keep-freed-memory 0 at 128/3/1,
+/// batch 64, idle machine: 15k per Flowformer-DT step, and 20% of its time; docs/train-agent.md).
+/// Resident memory then stays at the loop's peak, which every step touches anyway. Process-wide,
+/// idempotent; the trainer, the forecaster and evaluate-policy call it. Returns false where it does
+/// not apply (not glibc).
 bool keep_freed_memory();
 
 }  // namespace flowrl

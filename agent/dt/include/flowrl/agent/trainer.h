@@ -11,6 +11,7 @@
 #include <flowrl/data/normalizer.h>
 #include <flowrl/envs/evaluate.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,9 +66,20 @@ TrainResult train_agent(TrainConfig config, const TrainRunOptions& options);
 
 /// "target 3600: normalized 85.1 +- 12.0 (return 2748 +- 390), 100 episodes" lines.
 std::string format_target_evaluations(const std::vector<TargetEvaluation>& evaluations);
-/// The evaluations as a JSON document.
+/// What an evaluation report says about the weights it evaluated: the head of eval-final.json
+/// (train-agent) and of evaluate-policy --checkpoint --json.
+struct EvaluationSource {
+  std::string dir_key = "run_dir";  ///< the folder's key: "run_dir" (train-agent) or "checkpoint" (evaluate-policy)
+  std::string dir;                  ///< the run or checkpoint folder
+  int64_t step = 0;                 ///< the update the weights come from
+  std::string env;                  ///< the evaluation environment
+  std::string weights;              ///< weights_label(): last iterate or weight average
+};
+
+/// The evaluations as a JSON document: `{<source fields>, "targets": [{"target": R, "evaluation":
+/// {...}}, ...]}`; the source fields are left out when `source` is empty.
 std::string target_evaluations_json(const std::vector<TargetEvaluation>& evaluations,
-                                    const std::string& extra_fields = "");
+                                    const std::optional<EvaluationSource>& source = std::nullopt);
 
 /// torch device from "cpu" / "cuda" (throws flowrl::Error if CUDA is requested but absent).
 torch::Device parse_device(const std::string& name);

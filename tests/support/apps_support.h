@@ -1,4 +1,4 @@
-// apps_support.h — running the dataset programs from the data tests.
+// apps_support.h — running flowrl's programs from the tests.
 #pragma once
 
 #include <cstdlib>

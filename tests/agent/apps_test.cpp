@@ -1,0 +1,110 @@
+// apps_test.cpp — train-agent and evaluate-policy --checkpoint end to end, as a user runs them
+// (skipped when the programs are not built).
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "agent_fixtures.h"
+#include "apps_support.h"
+
+using namespace flowrl;
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
+
+#if defined(FLOWRL_TRAIN_AGENT_EXE) && defined(FLOWRL_EVALUATE_POLICY_EXE)
+namespace {
+
+const std::string kTrain = FLOWRL_TRAIN_AGENT_EXE;
+const std::string kEvaluate = FLOWRL_EVALUATE_POLICY_EXE;
+
+std::string read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// the per-episode lines of an evaluation report (seed, return, length of every episode)
+std::string episode_lines(const std::string& json) {
+  std::istringstream in(json);
+  std::string line, out;
+  while (std::getline(in, line)) {
+    if (line.find("\"index\":") != std::string::npos) out += line + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("train-agent trains a run and evaluate-policy --checkpoint reproduces its final evaluation", "[agent][apps]") {
+  test::TempDir tmp;
+  const auto dataset = test::write_synthetic_hopper(tmp);
+  {
+    std::ofstream cfg(tmp.file("tiny.yaml"));
+    cfg << test::tiny_config_yaml(dataset, 6);
+  }
+  const auto run_dir = tmp.file("run");
+  const auto train = kTrain + " --config " + tmp.file("tiny.yaml") + " --set eval.final_episodes=3 --seed 3 " +
+                     "--no-progress --out " + run_dir;
+  auto r = test::run_command(train, tmp.file("log"));
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.output, Contains("train-agent: 6 steps"));
+  CHECK(std::filesystem::exists(run_dir + "/checkpoints/latest"));
+  CHECK(std::filesystem::exists(run_dir + "/config.yaml"));
+  CHECK(std::filesystem::exists(run_dir + "/eval-final.json"));
+
+  // The same directory again without --resume: refused, and the run is left as it was.
+  const auto config_before = read(run_dir + "/config.yaml");
+  r = test::run_command(train, tmp.file("log"));
+  CHECK(r.code != 0);
+  CHECK_THAT(r.output, Contains("already holds a run: pass --resume"));
+  CHECK(read(run_dir + "/config.yaml") == config_before);
+
+  // A mistyped key names itself.
+  r = test::run_command(kTrain + " --config " + tmp.file("tiny.yaml") + " --set model.embedd_dim=8 --out " +
+                            tmp.file("other"),
+                        tmp.file("log"));
+  CHECK(r.code != 0);
+  CHECK_THAT(r.output, Contains("model.embedd_dim"));
+
+  // evaluate-policy reproduces the trainer's final evaluation: same seed (eval.seed 1000), same
+  // thread counts (the run's), same episodes; its report's head names the weights.
+  const auto evaluate = kEvaluate + " --checkpoint " + run_dir + " --env hopper --target-return 100 --episodes 3 "
+                                    "--quiet --threads 1";
+  r = test::run_command(evaluate + " --seed 1000 --json " + tmp.file("a.json"), tmp.file("log"));
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.output, Contains("target 100: normalized"));
+  const auto a = read(tmp.file("a.json"));
+  const auto final_eval = read(run_dir + "/eval-final.json");
+  REQUIRE_FALSE(episode_lines(a).empty());
+  CHECK(episode_lines(a) == episode_lines(final_eval));
+  CHECK_THAT(a, StartsWith("{\n\"checkpoint\": \"" + run_dir));
+  CHECK_THAT(a, Contains("\"step\": 6, \"env\": \"hopper\", \"weights\": \"last_iterate\""));
+  CHECK_THAT(final_eval, StartsWith("{\n\"run_dir\": \"" + run_dir + "\", \"step\": 6"));
+  CHECK_THAT(a, Contains("\"torch_threads\": \"1\""));  // the run's train.threads and train.blas_threads
+  CHECK_THAT(a, Contains("\"blas_threads\": \"1\""));
+  // Thread counts of one's own choosing are used and recorded.
+  r = test::run_command(evaluate + " --torch-threads 2 --blas-threads 2 --json " + tmp.file("b.json"), tmp.file("log"));
+  REQUIRE(r.code == 0);
+  const auto b = read(tmp.file("b.json"));
+  CHECK_THAT(b, Contains("\"torch_threads\": \"2\""));
+  CHECK_THAT(b, Contains("\"blas_threads\": \"2\""));
+
+  r = test::run_command(evaluate + " --blas-threads -1", tmp.file("log"));
+  CHECK(r.code != 0);
+  CHECK_THAT(r.output, Contains("--blas-threads must be >= 0"));
+  r = test::run_command(kEvaluate + " --checkpoint " + tmp.file("missing") + " --env hopper --episodes 1",
+                        tmp.file("log"));
+  CHECK(r.code != 0);
+  CHECK_THAT(r.output, Contains(tmp.file("missing")));
+}
+#else
+TEST_CASE("train-agent and evaluate-policy end to end", "[agent][apps]") {
+  WARN("train-agent or evaluate-policy not built: skipped");
+}
+#endif
