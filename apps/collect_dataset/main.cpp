@@ -24,7 +24,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <optional>
@@ -218,17 +217,18 @@ int run(int argc, char** argv) {
 
   if (!a.json.empty()) {
     std::ostringstream j;
-    j << std::setprecision(10) << "{\n  \"file\": " << json_string(a.out) << ",\n  \"env\": " << json_string(env)
+    j << "{\n  \"file\": " << json_string(a.out) << ",\n  \"env\": " << json_string(env)
       << ",\n  \"what\": " << json_string(what) << ",\n  \"seed\": " << a.seed << ",\n  \"rows\": " << stats.rows
       << ",\n  \"episodes\": " << stats.episodes << ",\n  \"trailing_rows\": " << stats.trailing_rows
       << ",\n  \"terminals\": " << stats.terminals << ",\n  \"timeouts\": " << stats.timeouts
       << ",\n  \"lengths\": " << data::to_json(stats.lengths) << ",\n  \"returns\": " << data::to_json(stats.returns)
       << ",\n  \"normalized_mean\": " << (ref ? json_number(norm(stats.returns.mean), 10) : "null")
-      << ",\n  \"consistency_max_squared_error\": " << cons.max_squared_error
+      << ",\n  \"consistency_max_squared_error\": " << json_number(cons.max_squared_error, 10)
       << ",\n  \"consistency_rows\": " << cons.rows_checked;
     if (eval)
-      j << ",\n  \"evaluation\": {\"episodes\": " << a.check_episodes << ", \"mean\": " << eval->returns.mean
-        << ", \"std\": " << eval->returns.std << ", \"z\": " << z << "}";
+      j << ",\n  \"evaluation\": {\"episodes\": " << a.check_episodes << ", \"mean\": "
+        << json_number(eval->returns.mean, 10) << ", \"std\": " << json_number(eval->returns.std, 10)
+        << ", \"z\": " << json_number(z, 10) << "}";
     j << ",\n  \"checks_passed\": " << (ok ? "true" : "false") << "\n}\n";
     write_file_atomically(a.json, j.str());
   }

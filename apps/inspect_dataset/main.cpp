@@ -14,10 +14,7 @@
 #include <flowrl/envs/registry.h>
 #include <flowrl/envs/scores.h>
 
-#include <cmath>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <optional>

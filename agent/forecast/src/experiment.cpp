@@ -8,11 +8,7 @@
 
 #include <chrono>
 #include <flowrl/backbone/runtime.h>
-#include <cmath>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <iomanip>
 #include <sstream>
 #include <sys/resource.h>
 
