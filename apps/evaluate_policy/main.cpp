@@ -150,10 +150,8 @@ int run_checkpoint(const EvalArgs& args, const CheckpointArgs& c) {
     std::ostringstream t;
     t << target;
     std::cout << "== target return " << t.str() << "\n";
+    // the checkpoint, step and weights are in the report's head (EvaluationSource), once
     std::map<std::string, std::string> info = {{"agent", "decision-transformer"},
-                                               {"checkpoint", agent.checkpoint_dir},
-                                               {"step", std::to_string(agent.step)},
-                                               {"weights", weights},
                                                {"target_return", t.str()},
                                                {"torch_threads", std::to_string(torch_threads)},
                                                {"blas_threads", std::to_string(blas_threads)}};

@@ -220,6 +220,10 @@ TEST_CASE("a trained run evaluates in the environment", "[agent][eval]") {
   auto again = evaluate_targets(agent.model, agent.normalizer, eo);
   CHECK(again[0].result.returns.mean == evals[0].result.returns.mean);
   CHECK_THAT(target_evaluations_json(evals), Catch::Contains("\"target\": 3600"));
+  // A target keeps its digits (the stream's default 6 would print 1.23457e+06).
+  auto precise = evals;
+  precise[0].target = 1234567.25;
+  CHECK_THAT(target_evaluations_json(precise), Catch::Contains("\"target\": 1234567.25,"));
   // The report's head names the weights; a folder name a user typed stays valid JSON.
   const EvaluationSource source{"checkpoint", "runs/a \"b\"", 7, "hopper", "last_iterate"};
   CHECK_THAT(target_evaluations_json(evals, source),

@@ -1,4 +1,4 @@
-// write_file_atomically: whole files or none, and errors that name the path.
+// write_file and write_file_atomically: whole files or none, and errors that name the path.
 #include <catch2/catch.hpp>
 #include <flowrl/core/error.h>
 #include <flowrl/core/file.h>
@@ -55,4 +55,16 @@ TEST_CASE("write_file_atomically keeps the old file when it cannot write", "[cor
 TEST_CASE("write_file_atomically names the path it cannot write", "[core][file]") {
   CHECK_THROWS_WITH(flowrl::write_file_atomically("/nonexistent-flowrl-dir/x.json", "{}"),
                     Catch::Contains("/nonexistent-flowrl-dir/x.json") && Catch::Contains("folder exists"));
+}
+
+TEST_CASE("write_file replaces a file in place and names the path it cannot write", "[core][file]") {
+  const auto dir = scratch("in-place");
+  const auto path = (dir / "state.yaml").string();
+  flowrl::write_file(path, "step: 250\nmore: 1\n");
+  flowrl::write_file(path, "step: 500\n");
+  CHECK(read(path) == "step: 500\n");
+  CHECK_FALSE(fs::exists(path + ".tmp"));
+  CHECK_THROWS_WITH(flowrl::write_file("/nonexistent-flowrl-dir/state.yaml", "x"),
+                    Catch::Contains("/nonexistent-flowrl-dir/state.yaml") && Catch::Contains("folder exists"));
+  fs::remove_all(dir);
 }

@@ -93,7 +93,7 @@ void save_checkpoint(const std::string& run_dir, DecisionTransformer& model, tor
     << "torch_rng: \"" << state.torch_rng << "\"\n"
     << "cuda_rng: \"" << state.cuda_rng << "\"\n"
     << "normalizer:\n  mean: " << floats(state.normalizer.mean) << "\n  std: " << floats(state.normalizer.std) << "\n";
-  write_file_atomically((tmp / "state.yaml").string(), s.str());
+  write_file((tmp / "state.yaml").string(), s.str());  // inside tmp: the folder's rename publishes it
   // Publish: rename the folder into place, then swap `latest`.
   fs::remove_all(final_dir, ec);
   fs::rename(tmp, final_dir, ec);

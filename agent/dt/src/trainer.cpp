@@ -94,7 +94,7 @@ std::string target_evaluations_json(const std::vector<TargetEvaluation>& evaluat
   }
   s << "\"targets\": [\n";
   for (size_t i = 0; i < evaluations.size(); ++i) {
-    s << "{\"target\": " << evaluations[i].target << ", \"evaluation\": " << envs::to_json(evaluations[i].result) << "}"
+    s << "{\"target\": " << json_number(evaluations[i].target) << ", \"evaluation\": " << envs::to_json(evaluations[i].result) << "}"
       << (i + 1 < evaluations.size() ? ",\n" : "\n");
   }
   s << "]\n}\n";
