@@ -13,6 +13,7 @@
 #include <flowrl/core/error.h>
 #include <flowrl/core/file.h>
 #include <flowrl/core/json.h>
+#include <flowrl/core/threads.h>
 #include <flowrl/data/d4rl.h>
 #include <flowrl/data/episodes.h>
 #include <flowrl/envs/evaluate.h>
@@ -104,9 +105,10 @@ int run(int argc, char** argv) {
   FLOWRL_CHECK(a.check_episodes >= 0, "--check-episodes must be >= 0.");
   if (a.policies_dir.empty()) a.policies_dir = default_policies_dir();
   const std::string env = envs::resolve_env_name(a.env);
-  const auto out_dir = std::filesystem::path(a.out).parent_path();
-  FLOWRL_CHECK(out_dir.empty() || std::filesystem::is_directory(out_dir), a.out, ": the folder ", out_dir.string(),
-               " does not exist.");
+  check_thread_count(a.threads, 1, "--threads");
+  FLOWRL_CHECK(a.num_envs >= 0, "--num-envs must be >= 0 (0: 8 x threads), got ", a.num_envs, ".");
+  check_output_folder(a.out, "--out");
+  if (!a.json.empty()) check_output_folder(a.json, "--json");
 
   collect::RolloutOptions ro;
   ro.env = env;

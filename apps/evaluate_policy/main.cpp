@@ -16,6 +16,7 @@
 #include <flowrl/behaviour/behaviour_policy.h>
 #include <flowrl/core/error.h>
 #include <flowrl/core/file.h>
+#include <flowrl/core/threads.h>
 #include <flowrl/envs/evaluate.h>
 #include <flowrl/envs/registry.h>
 #include <flowrl/envs/vector_env.h>
@@ -24,6 +25,7 @@
 #include <fstream>
 
 #include <algorithm>
+#include <cmath>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -102,13 +104,18 @@ po::options_description checkpoint_options(CheckpointArgs& a) {
   return d;
 }
 
+// checks the shared options before any work is done
+void check_eval_args(const EvalArgs& args) {
+  FLOWRL_CHECK(args.episodes >= 1, "--episodes must be >= 1, got ", args.episodes);
+  check_thread_count(args.threads, 1, "--threads");
+  FLOWRL_CHECK(args.num_envs >= 0, "--num-envs must be >= 0, got ", args.num_envs);
+  if (!args.json.empty()) check_output_folder(args.json, "--json");
+}
+
 // builds the env copies, runs the episodes, prints the report; `all_at_once` runs every episode
 // concurrently (one batched policy call per step)
 envs::EvaluationResult evaluate_once(const EvalArgs& args, envs::Policy& policy, std::map<std::string, std::string> info,
                                      bool all_at_once) {
-  FLOWRL_CHECK(args.episodes >= 1, "--episodes must be >= 1, got ", args.episodes);
-  FLOWRL_CHECK(args.threads >= 1, "--threads must be >= 1, got ", args.threads);
-  FLOWRL_CHECK(args.num_envs >= 0, "--num-envs must be >= 0, got ", args.num_envs);
   const int64_t copies = args.num_envs > 0 ? std::min(args.num_envs, args.episodes)
                          : all_at_once     ? std::min<int64_t>(args.episodes, 256)
                                            : std::min(args.episodes, 8 * args.threads);
@@ -127,12 +134,12 @@ envs::EvaluationResult evaluate_once(const EvalArgs& args, envs::Policy& policy,
 }
 
 int run_checkpoint(const EvalArgs& args, const CheckpointArgs& c) {
+  check_thread_count(c.torch_threads, 0, "--torch-threads", "the run's train.threads");
+  check_thread_count(c.blas_threads, 0, "--blas-threads", "the run's train.blas_threads");
+  for (double target : c.targets)
+    FLOWRL_CHECK(std::isfinite(target), "--target-return ", target, ": target returns must be finite numbers");
   const auto device = parse_device(c.device);
   auto agent = load_agent(c.run_dir, device);
-  FLOWRL_CHECK(c.torch_threads >= 0, "--torch-threads must be >= 0 (0: the run's train.threads), got ",
-               c.torch_threads);
-  FLOWRL_CHECK(c.blas_threads >= 0, "--blas-threads must be >= 0 (0: the run's train.blas_threads), got ",
-               c.blas_threads);
   const int64_t torch_threads = c.torch_threads > 0 ? c.torch_threads : agent.config.train.threads;
   const int64_t blas_threads = c.blas_threads > 0 ? c.blas_threads : agent.config.train.blas_threads;
   torch::set_num_threads(static_cast<int>(torch_threads));
@@ -221,6 +228,7 @@ int main(int argc, char** argv) {
     if (vm.count("reset-noise-scale")) eval.reset_noise_scale = vm["reset-noise-scale"].as<double>();
     if (vm.count("noise-std")) pol.noise_std = vm["noise-std"].as<double>();
 
+    check_eval_args(eval);
     // one agent kind per run
     FLOWRL_CHECK(pol.policy.empty() || ckpt.run_dir.empty(), "pass either --policy or --checkpoint, not both");
     if (!ckpt.run_dir.empty()) return run_checkpoint(eval, ckpt);
@@ -233,6 +241,10 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const flowrl::Error& e) {
     std::cerr << "evaluate-policy: " << e.what() << "\n";
+    return 1;
+  } catch (const c10::Error& e) {
+    // a torch failure (e.g. out of memory): its message without the C++ stack trace
+    std::cerr << "evaluate-policy: unexpected error: " << e.what_without_backtrace() << "\n";
     return 1;
   } catch (const std::exception& e) {
     std::cerr << "evaluate-policy: unexpected error: " << e.what() << "\n";

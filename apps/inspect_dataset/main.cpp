@@ -82,6 +82,7 @@ int run(int argc, char** argv) {
     std::cout << visible << "\n";
     return file.empty() && !vm.count("help") ? 2 : 0;
   }
+  if (!json_out.empty()) check_output_folder(json_out, "--json");
 
   // env first (its dims validate the file)
   data::D4RLReadOptions read;

@@ -80,6 +80,9 @@ int main(int argc, char** argv) {
     std::cerr << "train-agent: error: " << e.what() << "\n";
   } catch (const po::error& e) {
     std::cerr << "train-agent: " << e.what() << " (see --help)\n";
+  } catch (const c10::Error& e) {
+    // a torch failure (e.g. out of memory): its message without the C++ stack trace
+    std::cerr << "train-agent: unexpected error: " << e.what_without_backtrace() << "\n";
   } catch (const std::exception& e) {
     std::cerr << "train-agent: unexpected error: " << e.what() << "\n";
   }

@@ -63,6 +63,10 @@ int main(int argc, char** argv) {
   } catch (const flowrl::Error& e) {
     std::cerr << "train-forecaster: error: " << e.what() << "\n";
     return 1;
+  } catch (const c10::Error& e) {
+    // a torch failure (e.g. out of memory): its message without the C++ stack trace
+    std::cerr << "train-forecaster: internal error: " << e.what_without_backtrace() << "\n";
+    return 3;
   } catch (const std::exception& e) {
     // not a user error: a bug or a torch failure; still exit cleanly with the message
     std::cerr << "train-forecaster: internal error: " << e.what() << "\n";

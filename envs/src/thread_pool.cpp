@@ -2,6 +2,7 @@
 #include <flowrl/envs/thread_pool.h>
 
 #include <flowrl/core/error.h>
+#include <flowrl/core/threads.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -62,7 +63,7 @@ struct ThreadPool::Impl {
 };
 
 ThreadPool::ThreadPool(int64_t threads) : impl_(std::make_unique<Impl>()) {
-  FLOWRL_CHECK(threads >= 1, "ThreadPool needs at least 1 thread, got ", threads);
+  check_thread_count(threads, 1, "ThreadPool's thread count");
   for (int64_t t = 1; t < threads; ++t) impl_->workers.emplace_back([this] { impl_->worker_loop(); });
 }
 

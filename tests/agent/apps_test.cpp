@@ -95,9 +95,25 @@ TEST_CASE("train-agent trains a run and evaluate-policy --checkpoint reproduces 
   CHECK_THAT(b, Contains("\"torch_threads\": \"2\""));
   CHECK_THAT(b, Contains("\"blas_threads\": \"2\""));
 
+  // Options a user can mistype fail before any episode runs, naming the option.
   r = test::run_command(evaluate + " --blas-threads -1", tmp.file("log"));
   CHECK(r.code != 0);
-  CHECK_THAT(r.output, Contains("--blas-threads must be >= 0"));
+  CHECK_THAT(r.output, Contains("--blas-threads must be between 0 and 1024"));
+  r = test::run_command(evaluate + " --torch-threads 99999999999", tmp.file("log"));  // once: a libgomp abort
+  CHECK(r.code == 1);
+  CHECK_THAT(r.output, Contains("--torch-threads must be between 0 and 1024"));
+  r = test::run_command(kEvaluate + " --checkpoint " + run_dir + " --env hopper --episodes 1 --threads 100000",
+                        tmp.file("log"));  // once: 100000 env threads
+  CHECK(r.code == 1);
+  CHECK_THAT(r.output, Contains("--threads must be between 1 and 1024"));
+  r = test::run_command(kEvaluate + " --checkpoint " + run_dir + " --env hopper --target-return nan --episodes 1",
+                        tmp.file("log"));  // once: an error about NaN actions
+  CHECK(r.code == 1);
+  CHECK_THAT(r.output, Contains("--target-return nan: target returns must be finite"));
+  r = test::run_command(evaluate + " --json " + tmp.file("missing/b.json"), tmp.file("log"));
+  CHECK(r.code == 1);
+  CHECK_THAT(r.output, Contains("the folder " + tmp.file("missing") + " does not exist"));
+  CHECK_THAT(r.output, !Contains("target return"));  // refused before the first episode
   r = test::run_command(kEvaluate + " --checkpoint " + tmp.file("missing") + " --env hopper --episodes 1",
                         tmp.file("log"));
   CHECK(r.code != 0);

@@ -1,4 +1,4 @@
-// write_file and write_file_atomically: whole files or none, and errors that name the path.
+// write_file, write_file_atomically, check_output_folder: whole files or none, errors that name the path.
 #include <catch2/catch.hpp>
 #include <flowrl/core/error.h>
 #include <flowrl/core/file.h>
@@ -66,5 +66,15 @@ TEST_CASE("write_file replaces a file in place and names the path it cannot writ
   CHECK_FALSE(fs::exists(path + ".tmp"));
   CHECK_THROWS_WITH(flowrl::write_file("/nonexistent-flowrl-dir/state.yaml", "x"),
                     Catch::Contains("/nonexistent-flowrl-dir/state.yaml") && Catch::Contains("folder exists"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("check_output_folder names a missing folder before any work is done", "[core][file]") {
+  const auto dir = scratch("output-folder");
+  CHECK_NOTHROW(flowrl::check_output_folder((dir / "report.json").string(), "--json"));
+  CHECK_NOTHROW(flowrl::check_output_folder("report.json", "--json"));  // the working folder
+  CHECK_THROWS_WITH(flowrl::check_output_folder((dir / "missing" / "report.json").string(), "--json"),
+                    Catch::Contains("--json " + (dir / "missing" / "report.json").string()) &&
+                        Catch::Contains("the folder " + (dir / "missing").string() + " does not exist"));
   fs::remove_all(dir);
 }

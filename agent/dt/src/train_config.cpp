@@ -2,8 +2,17 @@
 #include <flowrl/agent/train_config.h>
 #include <flowrl/config/config.h>
 #include <flowrl/core/error.h>
+#include <flowrl/core/threads.h>
+
+#include <cmath>
 
 namespace flowrl {
+
+namespace {
+// The largest train.batch_size accepted: 1000x the recipes' 64, and a guard against a typo (an
+// extra digit or three) that would otherwise sample and allocate for minutes before failing.
+constexpr int64_t kMaxBatchSize = 65536;
+}  // namespace
 
 std::vector<double> default_targets(const std::string& env) {
   if (env == "hopper") return {3600, 1800};
@@ -48,6 +57,17 @@ TrainConfig TrainConfig::from(config::Config& cfg) {
   m.clamp(cfg.get_double("model.clamp", 10.0));
   m.activation(cfg.get_choice("model.activation", "relu", {"relu", "gelu"}) == "relu" ? Activation::kReLU
                                                                                       : Activation::kGELU);
+  // Checked here, naming the key; the model's own checks would name only the option.
+  FLOWRL_CHECK(m.heads() > 0 && m.embed_dim() > 0 && m.embed_dim() % m.heads() == 0, cfg.source(),
+               ": key 'model.embed_dim' (", m.embed_dim(), ") must be a positive multiple of 'model.heads' (",
+               m.heads(), ")");
+  FLOWRL_CHECK(m.layers() > 0, cfg.source(), ": key 'model.layers' must be positive, got ", m.layers());
+  FLOWRL_CHECK(m.max_ep_len() > 0, cfg.source(), ": key 'model.max_ep_len' must be positive, got ", m.max_ep_len());
+  FLOWRL_CHECK(m.context() > 0 && m.context() <= m.max_ep_len(), cfg.source(), ": key 'model.context' must be between ",
+               "1 and model.max_ep_len (", m.max_ep_len(), ") timesteps, got ", m.context());
+  FLOWRL_CHECK(m.dropout() >= 0 && m.dropout() < 1, cfg.source(), ": key 'model.dropout' must be in [0, 1), got ",
+               m.dropout());
+  FLOWRL_CHECK(m.clamp() > 0, cfg.source(), ": key 'model.clamp' must be positive, got ", m.clamp());
 
   // train
   auto& t = c.train;
@@ -66,15 +86,17 @@ TrainConfig TrainConfig::from(config::Config& cfg) {
   t.log_every = cfg.get_int("train.log_every", 100);
   t.checkpoint_every = cfg.get_int("train.checkpoint_every", 1000);
   FLOWRL_CHECK(t.steps > 0, cfg.source(), ": key 'train.steps' must be positive");
-  FLOWRL_CHECK(t.batch_size > 0, cfg.source(), ": key 'train.batch_size' must be positive");
+  FLOWRL_CHECK(t.batch_size > 0 && t.batch_size <= kMaxBatchSize, cfg.source(),
+               ": key 'train.batch_size' must be between 1 and ", kMaxBatchSize, ", got ", t.batch_size);
+  FLOWRL_CHECK(t.weight_decay >= 0, cfg.source(), ": key 'train.weight_decay' must be >= 0, got ", t.weight_decay);
   FLOWRL_CHECK(t.lr > 0, cfg.source(), ": key 'train.lr' must be positive");
   FLOWRL_CHECK(t.warmup_steps >= 0, cfg.source(), ": key 'train.warmup_steps' must be >= 0");
   FLOWRL_CHECK(t.grad_clip > 0, cfg.source(), ": key 'train.grad_clip' must be positive");
   FLOWRL_CHECK(t.ema_decay >= 0 && t.ema_decay < 1, cfg.source(),
                ": key 'train.ema_decay' must be in [0, 1) (0 turns weight averaging off; 0.999 averages over ",
                "about the last 1000 updates)");
-  FLOWRL_CHECK(t.threads > 0, cfg.source(), ": key 'train.threads' must be positive");
-  FLOWRL_CHECK(t.blas_threads >= 0, cfg.source(), ": key 'train.blas_threads' must be >= 0");
+  check_thread_count(t.threads, 1, cfg.source() + ": key 'train.threads'");
+  check_thread_count(t.blas_threads, 0, cfg.source() + ": key 'train.blas_threads'", "OpenBLAS's own setting");
   FLOWRL_CHECK(t.log_every > 0 && t.checkpoint_every > 0, cfg.source(),
                ": keys 'train.log_every' and 'train.checkpoint_every' must be positive");
 
@@ -86,9 +108,13 @@ TrainConfig TrainConfig::from(config::Config& cfg) {
   e.targets = cfg.get_doubles("eval.targets", default_targets(c.dataset.env));
   e.threads = cfg.get_int("eval.threads", 2);
   e.seed = static_cast<uint64_t>(cfg.get_int("eval.seed", 1000));
-  FLOWRL_CHECK(e.every >= 0 && e.episodes > 0 && e.final_episodes >= 0 && e.threads > 0, cfg.source(),
-               ": eval.every, eval.final_episodes must be >= 0 and eval.episodes, eval.threads positive");
+  FLOWRL_CHECK(e.every >= 0 && e.episodes > 0 && e.final_episodes >= 0, cfg.source(),
+               ": eval.every, eval.final_episodes must be >= 0 and eval.episodes positive");
+  check_thread_count(e.threads, 1, cfg.source() + ": key 'eval.threads'");
   FLOWRL_CHECK(!e.targets.empty(), cfg.source(), ": key 'eval.targets' is empty");
+  for (double target : e.targets)
+    FLOWRL_CHECK(std::isfinite(target), cfg.source(), ": key 'eval.targets' holds ", target,
+                 "; target returns must be finite numbers");
 
   c.device = cfg.get_choice("device", "cpu", {"cpu", "cuda"});
   cfg.finish();

@@ -2,6 +2,7 @@
 // name the key; dotted `--set` overrides), its YAML record, and the model/data builders.
 #include <flowrl/config/config.h>
 #include <flowrl/core/error.h>
+#include <flowrl/core/threads.h>
 #include <flowrl/forecast/config.h>
 #include <flowrl/forecast/models.h>
 #include <yaml-cpp/yaml.h>
@@ -112,8 +113,7 @@ ForecastConfig from_config(config::Config& cfg) {
   FLOWRL_CHECK(weight_decay >= 0.0, source, ": config key 'train.weight_decay' must be >= 0, got ", weight_decay);
   FLOWRL_CHECK(grad_clip >= 0.0, source, ": config key 'train.grad_clip' must be >= 0, got ", grad_clip);
   FLOWRL_CHECK(max_steps >= 0, source, ": config key 'train.max_steps_per_epoch' must be >= 0, got ", max_steps);
-  FLOWRL_CHECK(c.threads >= 0, source, ": config key 'train.threads' must be >= 0 (0: torch's default), got ",
-               c.threads);
+  check_thread_count(c.threads, 0, source + ": config key 'train.threads'", "torch's default");
   t.batch_size(batch_size).eval_batch_size(eval_batch_size).epochs(epochs).lr(lr).weight_decay(weight_decay);
   t.lr_schedule(schedule).patience(patience).grad_clip(grad_clip).max_steps_per_epoch(max_steps).progress(progress);
   t.seed(static_cast<uint64_t>(c.seed));

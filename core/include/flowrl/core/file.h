@@ -10,6 +10,14 @@
 
 namespace flowrl {
 
+/// Checks, before any work is done, that the folder `path` would be written into exists; `what`
+/// names the option (e.g. "--json"). Throws flowrl::Error naming the folder.
+inline void check_output_folder(const std::string& path, const std::string& what) {
+  const auto folder = std::filesystem::path(path).parent_path();
+  FLOWRL_CHECK(folder.empty() || std::filesystem::is_directory(folder), what, " ", path, ": the folder ",
+               folder.string(), " does not exist; create it first");
+}
+
 /// Writes `text` to `path`, replacing it, in place. For a file inside a folder that is itself
 /// published by a rename (a checkpoint); anything else wants write_file_atomically. Throws
 /// flowrl::Error naming `shown_as` (default: the path) when the folder is missing or not writable.
