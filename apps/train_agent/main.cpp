@@ -69,6 +69,12 @@ int main(int argc, char** argv) {
               << (config.model.attention() == flowrl::AttentionKind::kFlow ? "flow" : "softmax") << " attention, "
               << config.train.steps << " steps\n";
     auto result = flowrl::train_agent(config, run);
+    if (result.already_finished) {
+      std::cout << "train-agent: " << run.run_dir << " is already finished (" << result.steps << " of "
+                << config.train.steps << " steps" << (config.eval.final_episodes > 0 ? ", eval-final.json written" : "")
+                << "); nothing to do\n";
+      return 0;
+    }
     std::cout << "train-agent: " << result.steps << " steps, last loss " << result.last_loss << ", "
               << result.steps_per_second << " steps/s\n";
     if (!result.final_evaluation.empty()) {

@@ -64,6 +64,13 @@ TEST_CASE("train-agent trains a run and evaluate-policy --checkpoint reproduces 
   CHECK_THAT(r.output, Contains("already holds a run: pass --resume"));
   CHECK(read(run_dir + "/config.yaml") == config_before);
 
+  // --resume on the finished run: nothing to do, nothing rewritten.
+  const auto final_before = read(run_dir + "/eval-final.json");
+  r = test::run_command(kTrain + " --resume " + run_dir + " --no-progress", tmp.file("log"));
+  CHECK(r.code == 0);
+  CHECK_THAT(r.output, Contains("is already finished (6 of 6 steps, eval-final.json written); nothing to do"));
+  CHECK(read(run_dir + "/eval-final.json") == final_before);
+
   // A mistyped key names itself.
   r = test::run_command(kTrain + " --config " + tmp.file("tiny.yaml") + " --set model.embedd_dim=8 --out " +
                             tmp.file("other"),

@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "agent_fixtures.h"
 #include "torch_support.h"
@@ -197,6 +199,38 @@ TEST_CASE("run directories are protected and checked", "[agent][train]") {
   }
   // the lock is released with the process (here: the descriptor), so the run resumes
   CHECK(train(data, dir.file("run"), 6, /*resume=*/true).steps == 6);
+  // a finished run resumed again: nothing is trained or written
+  const auto log_before = losses(dir.file("run"));
+  const auto again = train(data, dir.file("run"), 6, /*resume=*/true);
+  CHECK(again.already_finished);
+  CHECK(again.steps == 6);
+  CHECK(losses(dir.file("run")) == log_before);
+}
+
+TEST_CASE("a run interrupted in its final evaluation resumes into it, and only into it", "[agent][train][resume]") {
+  test::TempDir dir;
+  const auto data = test::write_synthetic_hopper(dir);
+  const std::vector<std::string> sets = {"eval.final_episodes=2"};
+  CHECK_FALSE(train(data, dir.file("run"), 4, false, sets).already_finished);
+  const auto final_path = dir.file("run") + "/eval-final.json";
+  std::string report;
+  {
+    std::ifstream in(final_path);
+    REQUIRE(in.good());
+    report.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  // as if killed during the final evaluation: every update done, no eval-final.json
+  std::filesystem::remove(final_path);
+  const auto resumed = train(data, dir.file("run"), 4, /*resume=*/true, sets);
+  CHECK_FALSE(resumed.already_finished);
+  CHECK(resumed.final_evaluation.size() == 1);
+  CHECK(losses(dir.file("run")).size() == 4);  // no update was repeated
+  std::ifstream in(final_path);
+  REQUIRE(in.good());
+  const std::string again(std::istreambuf_iterator<char>(in), {});
+  const auto episodes = [](const std::string& json) { return json.substr(json.find("\"per_episode\"")); };
+  CHECK(episodes(again) == episodes(report));  // the same episodes (wall times differ)
+  CHECK(train(data, dir.file("run"), 4, /*resume=*/true, sets).already_finished);
 }
 
 TEST_CASE("a trained run evaluates in the environment", "[agent][eval]") {

@@ -269,8 +269,15 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
     return evals;
   };
 
-  // The loop: sample -> forward -> masked MSE -> AdamW step.
   TrainResult result;
+  // A finished run: nothing to do. One interrupted in its final evaluation goes on to it below.
+  if (step >= cfg.train.steps && (cfg.eval.final_episodes == 0 || fs::exists(dir / "eval-final.json"))) {
+    result.steps = step;
+    result.already_finished = true;
+    return result;
+  }
+
+  // The loop: sample -> forward -> masked MSE -> AdamW step.
   const auto params = model->parameters();
   const auto average_params = average ? average->parameters() : std::vector<torch::Tensor>{};
   ProgressBar bar(cfg.train.steps, "train-agent", step);

@@ -54,6 +54,9 @@ struct TrainResult {
   double wall_seconds = 0.0;                     ///< this invocation's wall time
   double steps_per_second = 0.0;                 ///< this invocation's update rate
   std::vector<TargetEvaluation> final_evaluation;  ///< eval.final_episodes per target (may be empty)
+  /// A resumed run was already complete (every update done, its eval-final.json written or not
+  /// wanted): nothing was trained, evaluated or written.
+  bool already_finished = false;
 };
 
 /// The learning rate of update `step` (0-based): linear warm-up to `optim.lr` over
