@@ -140,6 +140,20 @@ int run_checkpoint(const EvalArgs& args, const CheckpointArgs& c) {
     FLOWRL_CHECK(std::isfinite(target), "--target-return ", target, ": target returns must be finite numbers");
   const auto device = parse_device(c.device);
   auto agent = load_agent(c.run_dir, device);
+  {
+    // the model's input and output widths must be the env's (another env of the same widths may
+    // be evaluated on purpose, e.g. a variant with other dynamics)
+    auto probe = envs::make_env(args.env);
+    const auto obs = static_cast<int64_t>(probe->observation_space().dim());
+    const auto act = static_cast<int64_t>(probe->action_space().dim());
+    FLOWRL_CHECK(obs == agent.config.model.state_dim() && act == agent.config.model.act_dim(), c.run_dir,
+                 " was trained on ", agent.config.dataset.env, " (", agent.config.model.state_dim(),
+                 " observations, ", agent.config.model.act_dim(), " actions); --env ", args.env, " has ", obs,
+                 " and ", act, ": pass --env ", agent.config.dataset.env);
+    if (probe->name() != agent.config.dataset.env)
+      std::cout << "note: " << c.run_dir << " was trained on " << agent.config.dataset.env << "; evaluating on "
+                << probe->name() << "\n";
+  }
   const int64_t torch_threads = c.torch_threads > 0 ? c.torch_threads : agent.config.train.threads;
   const int64_t blas_threads = c.blas_threads > 0 ? c.blas_threads : agent.config.train.blas_threads;
   torch::set_num_threads(static_cast<int>(torch_threads));

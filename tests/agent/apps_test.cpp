@@ -117,6 +117,10 @@ TEST_CASE("train-agent trains a run and evaluate-policy --checkpoint reproduces 
                         tmp.file("log"));  // once: an error about NaN actions
   CHECK(r.code == 1);
   CHECK_THAT(r.output, Contains("--target-return nan: target returns must be finite"));
+  r = test::run_command(kEvaluate + " --checkpoint " + run_dir + " --env walker2d --episodes 1", tmp.file("log"));
+  CHECK(r.code == 1);  // once: "action has 3 values" from inside the first step
+  CHECK_THAT(r.output, Contains("was trained on hopper (11 observations, 3 actions); --env walker2d has 17 and 6: "
+                                "pass --env hopper"));
   r = test::run_command(evaluate + " --json " + tmp.file("missing/b.json"), tmp.file("log"));
   CHECK(r.code == 1);
   CHECK_THAT(r.output, Contains("the folder " + tmp.file("missing") + " does not exist"));

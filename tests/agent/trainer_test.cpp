@@ -183,6 +183,15 @@ TEST_CASE("run directories are protected and checked", "[agent][train]") {
   REQUIRE(ckpt.has_value());
   CHECK_THAT(*ckpt, Catch::EndsWith("step-00000003"));
   {
+    // `latest` edited by hand to name a folder that does not exist: an error naming both
+    const auto latest = dir.file("run") + "/checkpoints/latest";
+    std::ofstream(latest) << "step-00000099\n";
+    CHECK_THROWS_WITH(latest_checkpoint(dir.file("run")),
+                      Catch::Contains(latest + " names step-00000099, which is missing"));
+    CHECK_THROWS_WITH(load_agent(dir.file("run")), Catch::Contains("step-00000099"));
+    std::ofstream(latest) << "step-00000003\n";
+  }
+  {
     // another process trains the run (its lock is held): --resume stops before touching anything
     const int fd = ::open((dir.file("run") + "/.lock").c_str(), O_RDWR);
     REQUIRE(fd >= 0);

@@ -112,7 +112,10 @@ std::optional<std::string> latest_checkpoint(const std::string& run_dir) {
   std::string name;
   if (!(in >> name)) return std::nullopt;
   const auto dir = fs::path(run_dir) / "checkpoints" / name;
-  if (!fs::exists(dir / "state.yaml")) return std::nullopt;
+  // `latest` is swapped only after its folder is complete, so a missing one was damaged by hand
+  FLOWRL_CHECK(fs::exists(dir / "state.yaml"), latest.string(), " names ", name, ", which is missing or has no ",
+               "state.yaml; write the name of a complete checkpoint folder (see ", (fs::path(run_dir) / "checkpoints").string(),
+               ") into it");
   return dir.string();
 }
 

@@ -39,7 +39,8 @@ struct CheckpointState {
 void save_checkpoint(const std::string& run_dir, DecisionTransformer& model, torch::optim::AdamW* optimizer,
                      const CheckpointState& state, DecisionTransformer* average = nullptr);
 
-/// Folder of the newest checkpoint of a run; nullopt when none exists.
+/// Folder of the newest checkpoint of a run (the one `checkpoints/latest` names); nullopt when the
+/// run has none yet. Throws flowrl::Error when `latest` names a folder that is missing or incomplete.
 std::optional<std::string> latest_checkpoint(const std::string& run_dir);
 
 /// Reads state.yaml of a checkpoint folder. Throws flowrl::Error naming the file.
