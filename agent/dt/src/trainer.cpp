@@ -284,6 +284,7 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
   const auto t0 = std::chrono::steady_clock::now();
   const int64_t first = step;
   double loss_value = 0.0;
+  bool loss_logged = false;
   model->train();
   while (step < cfg.train.steps) {
     const double lr = learning_rate(cfg.train, step);
@@ -308,11 +309,13 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
     const double rate = static_cast<double>(step - first) / std::max(elapsed, 1e-9);
     if (step % cfg.train.log_every == 0 || step == cfg.train.steps) {
       loss_value = loss.item<double>();
+      loss_logged = true;
       log << step << "," << loss_value << "," << lr << "," << rate << "," << elapsed << "\n" << std::flush;
     }
     if (run.progress) {
+      // the loss is read (a device sync) only at logged steps; none is shown before the first
       std::ostringstream extra;
-      extra << "loss " << std::setprecision(4) << loss_value;
+      if (loss_logged) extra << "loss " << std::setprecision(4) << loss_value;
       bar.update(step, extra.str());
     }
     if (cfg.eval.every > 0 && step % cfg.eval.every == 0 && step < cfg.train.steps) {
