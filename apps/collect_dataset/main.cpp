@@ -54,7 +54,7 @@ struct Args {
   bool stochastic = false;
   std::optional<double> noise_std;
   double action_noise = 0.0;
-  uint64_t seed = 0;
+  int64_t seed = 0;  // signed, so that Boost does not wrap "-1" to 2^64 - 1
   int64_t threads = 1;
   int64_t num_envs = 0;
   int64_t check_rows = 20000;
@@ -105,6 +105,7 @@ int run(int argc, char** argv) {
   FLOWRL_CHECK(a.check_episodes >= 0, "--check-episodes must be >= 0.");
   if (a.policies_dir.empty()) a.policies_dir = default_policies_dir();
   const std::string env = envs::resolve_env_name(a.env);
+  FLOWRL_CHECK(a.seed >= 0, "--seed must be >= 0, got ", a.seed, ".");
   check_thread_count(a.threads, 1, "--threads");
   FLOWRL_CHECK(a.num_envs >= 0, "--num-envs must be >= 0 (0: 8 x threads), got ", a.num_envs, ".");
   check_output_folder(a.out, "--out");
@@ -112,7 +113,7 @@ int run(int argc, char** argv) {
 
   collect::RolloutOptions ro;
   ro.env = env;
-  ro.seed = a.seed;
+  ro.seed = static_cast<uint64_t>(a.seed);
   ro.threads = a.threads;
   ro.num_envs = a.num_envs;
   ro.progress = !a.no_progress;
@@ -204,7 +205,7 @@ int run(int argc, char** argv) {
                                           .noise_std(single->noise_std));
     envs::VectorEnv venv(env, envs::VectorEnvOptions(std::min<int64_t>(a.check_episodes, 8 * a.threads)).threads(a.threads));
     // seeds disjoint from the dataset's episodes
-    eval = envs::evaluate(venv, policy, envs::EvaluateOptions(a.check_episodes).seed(a.seed + 0x9e3779b97f4a7c15ULL));
+    eval = envs::evaluate(venv, policy, envs::EvaluateOptions(a.check_episodes).seed(static_cast<uint64_t>(a.seed) + 0x9e3779b97f4a7c15ULL));
     const double n1 = double(stats.returns.count), n2 = double(a.check_episodes);
     const double se = std::sqrt(stats.returns.std * stats.returns.std / std::max(n1, 1.0) +
                                 eval->returns.std * eval->returns.std / n2);

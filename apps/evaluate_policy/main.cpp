@@ -41,7 +41,7 @@ namespace {
 struct EvalArgs {
   std::string env;
   int64_t episodes = 10;
-  uint64_t seed = 0;
+  int64_t seed = 0;  // signed, so that Boost does not wrap "-1" to 2^64 - 1
   std::optional<double> reset_noise_scale;
   int64_t threads = 1;
   int64_t num_envs = 0;
@@ -107,6 +107,7 @@ po::options_description checkpoint_options(CheckpointArgs& a) {
 // checks the shared options before any work is done
 void check_eval_args(const EvalArgs& args) {
   FLOWRL_CHECK(args.episodes >= 1, "--episodes must be >= 1, got ", args.episodes);
+  FLOWRL_CHECK(args.seed >= 0, "--seed must be >= 0, got ", args.seed);
   check_thread_count(args.threads, 1, "--threads");
   FLOWRL_CHECK(args.num_envs >= 0, "--num-envs must be >= 0, got ", args.num_envs);
   if (!args.json.empty()) check_output_folder(args.json, "--json");
@@ -123,7 +124,8 @@ envs::EvaluationResult evaluate_once(const EvalArgs& args, envs::Policy& policy,
   if (args.reset_noise_scale) env_options.reset_noise_scale(*args.reset_noise_scale);
   envs::VectorEnv venv(args.env, envs::VectorEnvOptions(copies).threads(args.threads).env(env_options));
 
-  envs::EvaluationResult result = envs::evaluate(venv, policy, envs::EvaluateOptions(args.episodes).seed(args.seed));
+  const auto options = envs::EvaluateOptions(args.episodes).seed(static_cast<uint64_t>(args.seed));
+  envs::EvaluationResult result = envs::evaluate(venv, policy, options);
   info["env_arg"] = args.env;
   info["threads"] = std::to_string(args.threads);
   info["reset_noise_scale"] = args.reset_noise_scale ? std::to_string(*args.reset_noise_scale) : "default";

@@ -106,6 +106,9 @@ TEST_CASE("train-agent trains a run and evaluate-policy --checkpoint reproduces 
   r = test::run_command(evaluate + " --blas-threads -1", tmp.file("log"));
   CHECK(r.code != 0);
   CHECK_THAT(r.output, Contains("--blas-threads must be between 0 and 1024"));
+  r = test::run_command(evaluate + " --seed -1", tmp.file("log"));  // once: Boost wrapped it to 2^64 - 1
+  CHECK(r.code == 1);
+  CHECK_THAT(r.output, Contains("--seed must be >= 0, got -1"));
   r = test::run_command(evaluate + " --torch-threads 99999999999", tmp.file("log"));  // once: a libgomp abort
   CHECK(r.code == 1);
   CHECK_THAT(r.output, Contains("--torch-threads must be between 0 and 1024"));
