@@ -8,6 +8,7 @@
 // so every episode is 1000 steps and all but its first 19 actions see the full context. The four
 // models act round-robin, one control step each, so that load affects them alike.
 #include <flowrl/agent/dt_policy.h>
+#include <flowrl/backbone.h>
 #include <flowrl/backbone/runtime.h>
 #include <flowrl/envs/registry.h>
 #include <torch/torch.h>
@@ -74,6 +75,33 @@ struct Controller {
   }
 };
 
+// Median microseconds of one forward pass of each attention module alone on [1, 60, embed] (the DT's
+// full context), without gradients, the two modules alternating call by call.
+struct AttentionTimes {
+  double flow_us = 0, softmax_us = 0;
+};
+double quantile(std::vector<double> v, double q);
+AttentionTimes attention_alone(const Shape& s, int64_t reps) {
+  torch::NoGradGuard no_grad;
+  torch::manual_seed(0);
+  // as the DT's Flowformer configures them: causal, clamp 10, one chunk per 3K-token window
+  flowrl::FlowAttention flow(flowrl::FlowAttentionOptions(s.embed, s.heads).causal(true).clamp(10).chunk_size(60));
+  flowrl::SoftmaxAttention softmax(flowrl::SoftmaxAttentionOptions(s.embed, s.heads).causal(true));
+  flow->eval();
+  softmax->eval();
+  const auto x = torch::randn({1, 60, s.embed});  // [B=1, 3K=60, E]
+  std::vector<double> f, m;
+  for (int64_t i = 0; i < reps + 20; ++i) {
+    const double t0 = flowrl::bench::now_s();
+    flow(x, x, x);
+    const double t1 = flowrl::bench::now_s();
+    softmax(x, x, x);
+    const double t2 = flowrl::bench::now_s();
+    if (i >= 20) f.push_back(1e6 * (t1 - t0)), m.push_back(1e6 * (t2 - t1));
+  }
+  return {quantile(f, 0.5), quantile(m, 0.5)};
+}
+
 double quantile(std::vector<double> v, double q) {
   std::sort(v.begin(), v.end());
   return v[std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())))];
@@ -93,9 +121,10 @@ int main(int argc, char** argv) try {
   flowrl::set_blas_threads(blas);
   flowrl::keep_freed_memory();  // as evaluate-policy runs
 
+  const std::vector<Shape> shapes = {{128, 3, 1, "original DT (128/3/1)"}, {256, 3, 4, "Flowformer authors (256/3/4)"}};
   std::vector<Controller> controllers;
   controllers.reserve(4);
-  for (const Shape& s : {Shape{128, 3, 1, "original DT (128/3/1)"}, Shape{256, 3, 4, "Flowformer authors (256/3/4)"}}) {
+  for (const Shape& s : shapes) {
     controllers.emplace_back(s, flowrl::AttentionKind::kFlow);
     controllers.emplace_back(s, flowrl::AttentionKind::kSoftmax);
   }
@@ -109,6 +138,17 @@ int main(int argc, char** argv) try {
     if (i % 100 == 0) std::cerr << "\rbench_act_latency: " << i << "/" << 50 + steps << std::flush;
   }
   std::cerr << "\n";
+  std::ostringstream alone;
+  alone << std::fixed << std::setprecision(0)
+        << "| shape | Flow-Attention us | softmax us | flow / softmax | x 3 layers: flow - softmax |\n"
+           "|---|---|---|---|---|\n";
+  for (size_t i = 0; i < controllers.size(); i += 2) {
+    const Shape& s = shapes[i / 2];
+    const auto t = attention_alone(s, steps);
+    alone << "| " << s.name << " | " << t.flow_us << " | " << t.softmax_us << " | " << std::setprecision(2)
+          << t.flow_us / t.softmax_us << "x | " << 3e-3 * (t.flow_us - t.softmax_us) << " ms |\n"
+          << std::setprecision(0);
+  }
   const double load_end = flowrl::bench::load_average();
 
   std::ostringstream table;
@@ -135,7 +175,11 @@ int main(int argc, char** argv) try {
           << "- Machine: " << flowrl::bench::machine_description() << ", LibTorch " << TORCH_VERSION << ", "
           << threads << " torch thread(s), " << blas << " OpenBLAS thread(s); "
           << flowrl::bench::load_note(load_start, load_end) << "\n\n"
-          << table.str() << "\n";
+          << table.str() << "\n"
+          << "The attention modules alone, as the DT's Flowformer configures them (causal; Flow-Attention with "
+             "clamp 10 and one chunk of 60 tokens), one forward pass on [1, 60, embed] without gradients, median "
+             "over " << steps << " calls, the two modules alternating:\n\n"
+          << alone.str() << "\n";
   flowrl::bench::write_section(out, "act_latency", section.str());
   std::cout << section.str();
   return 0;
