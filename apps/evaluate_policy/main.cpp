@@ -104,6 +104,17 @@ po::options_description checkpoint_options(CheckpointArgs& a) {
   return d;
 }
 
+// what an agent must fit: the env's canonical name and its observation and action widths
+struct EnvSpec {
+  std::string name;
+  int64_t observations = 0, actions = 0;
+};
+EnvSpec env_spec(const std::string& env) {
+  const auto probe = envs::make_env(env);
+  return {probe->name(), static_cast<int64_t>(probe->observation_space().dim()),
+          static_cast<int64_t>(probe->action_space().dim())};
+}
+
 // checks the shared options before any work is done
 void check_eval_args(const EvalArgs& args) {
   FLOWRL_CHECK(args.episodes >= 1, "--episodes must be >= 1, got ", args.episodes);
@@ -142,20 +153,17 @@ int run_checkpoint(const EvalArgs& args, const CheckpointArgs& c) {
     FLOWRL_CHECK(std::isfinite(target), "--target-return ", target, ": target returns must be finite numbers");
   const auto device = parse_device(c.device);
   auto agent = load_agent(c.run_dir, device);
-  {
-    // the model's input and output widths must be the env's (another env of the same widths may
-    // be evaluated on purpose, e.g. a variant with other dynamics)
-    auto probe = envs::make_env(args.env);
-    const auto obs = static_cast<int64_t>(probe->observation_space().dim());
-    const auto act = static_cast<int64_t>(probe->action_space().dim());
-    FLOWRL_CHECK(obs == agent.config.model.state_dim() && act == agent.config.model.act_dim(), c.run_dir,
-                 " was trained on ", agent.config.dataset.env, " (", agent.config.model.state_dim(),
-                 " observations, ", agent.config.model.act_dim(), " actions); --env ", args.env, " has ", obs,
-                 " and ", act, ": pass --env ", agent.config.dataset.env);
-    if (probe->name() != agent.config.dataset.env)
-      std::cout << "note: " << c.run_dir << " was trained on " << agent.config.dataset.env << "; evaluating on "
-                << probe->name() << "\n";
-  }
+  // the model's input and output widths must be the env's (another env of the same widths may be
+  // evaluated on purpose, e.g. a variant with other dynamics)
+  const auto spec = env_spec(args.env);
+  const auto& trained = agent.config;
+  FLOWRL_CHECK(spec.observations == trained.model.state_dim() && spec.actions == trained.model.act_dim(), c.run_dir,
+               " was trained on ", trained.dataset.env, " (", trained.model.state_dim(), " observations, ",
+               trained.model.act_dim(), " actions); --env ", args.env, " has ", spec.observations, " and ",
+               spec.actions, ": pass --env ", trained.dataset.env);
+  if (spec.name != trained.dataset.env)
+    std::cout << "note: " << c.run_dir << " was trained on " << trained.dataset.env << "; evaluating on " << spec.name
+              << "\n";
   const int64_t torch_threads = c.torch_threads > 0 ? c.torch_threads : agent.config.train.threads;
   const int64_t blas_threads = c.blas_threads > 0 ? c.blas_threads : agent.config.train.blas_threads;
   torch::set_num_threads(static_cast<int>(torch_threads));
@@ -202,12 +210,8 @@ int run_evaluation(const EvalArgs& args, envs::Policy& policy, std::map<std::str
 
 int run_behaviour_policy(const EvalArgs& args, const PolicyArgs& p) {
   behaviour::MlpPolicy mlp = behaviour::MlpPolicy::load(p.policy);
-  {
-    // spaces of the env, to check the policy fits
-    auto probe = envs::make_env(args.env);
-    behaviour::check_policy_env(mlp, args.env, static_cast<int64_t>(probe->observation_space().dim()),
-                                static_cast<int64_t>(probe->action_space().dim()));
-  }
+  const auto spec = env_spec(args.env);
+  behaviour::check_policy_env(mlp, args.env, spec.observations, spec.actions);
   std::map<std::string, std::string> info = {
       {"agent", "mlp-policy"},
       {"policy", p.policy},
@@ -258,12 +262,8 @@ int main(int argc, char** argv) {
   } catch (const flowrl::Error& e) {
     std::cerr << "evaluate-policy: " << e.what() << "\n";
     return 1;
-  } catch (const c10::Error& e) {
-    // a torch failure (e.g. out of memory): its message without the C++ stack trace
-    std::cerr << "evaluate-policy: unexpected error: " << e.what_without_backtrace() << "\n";
-    return 1;
   } catch (const std::exception& e) {
-    std::cerr << "evaluate-policy: unexpected error: " << e.what() << "\n";
+    std::cerr << "evaluate-policy: unexpected error: " << error_message(e) << "\n";
     return 1;
   }
 }

@@ -4,6 +4,7 @@
 //               [--seed S] [--out RUN_DIR] [--resume RUN_DIR] [--no-progress]
 #include <flowrl/agent/checkpoint.h>
 #include <flowrl/agent/trainer.h>
+#include <flowrl/backbone/runtime.h>
 #include <flowrl/config/config.h>
 #include <flowrl/core/error.h>
 
@@ -86,11 +87,8 @@ int main(int argc, char** argv) {
     std::cerr << "train-agent: error: " << e.what() << "\n";
   } catch (const po::error& e) {
     std::cerr << "train-agent: " << e.what() << " (see --help)\n";
-  } catch (const c10::Error& e) {
-    // a torch failure (e.g. out of memory): its message without the C++ stack trace
-    std::cerr << "train-agent: unexpected error: " << e.what_without_backtrace() << "\n";
   } catch (const std::exception& e) {
-    std::cerr << "train-agent: unexpected error: " << e.what() << "\n";
+    std::cerr << "train-agent: unexpected error: " << flowrl::error_message(e) << "\n";
   }
   return 1;
 }

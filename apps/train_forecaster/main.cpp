@@ -4,6 +4,7 @@
 //   train-forecaster --config configs/forecast/etth1_inverted_96.yaml [--set key=value ...] [--device cpu|cuda]
 //
 // Writes <output.dir>/<name>/seed<seed>/{config.yaml, best.pt, result.json}.
+#include <flowrl/backbone/runtime.h>
 #include <flowrl/core/error.h>
 #include <flowrl/forecast.h>
 
@@ -63,13 +64,9 @@ int main(int argc, char** argv) {
   } catch (const flowrl::Error& e) {
     std::cerr << "train-forecaster: error: " << e.what() << "\n";
     return 1;
-  } catch (const c10::Error& e) {
-    // a torch failure (e.g. out of memory): its message without the C++ stack trace
-    std::cerr << "train-forecaster: internal error: " << e.what_without_backtrace() << "\n";
-    return 3;
   } catch (const std::exception& e) {
     // not a user error: a bug or a torch failure; still exit cleanly with the message
-    std::cerr << "train-forecaster: internal error: " << e.what() << "\n";
+    std::cerr << "train-forecaster: internal error: " << flowrl::error_message(e) << "\n";
     return 3;
   }
 }

@@ -28,7 +28,18 @@ namespace {
 struct Shape {
   int64_t embed, layers, heads;
   std::string name;
+
+  // The DT of this shape for an env of these widths (K 20).
+  flowrl::DecisionTransformerOptions dt(int64_t obs_dim, int64_t act_dim, flowrl::AttentionKind kind) const {
+    return flowrl::DecisionTransformerOptions(obs_dim, act_dim).embed_dim(embed).layers(layers).heads(heads).context(20)
+        .attention(kind);
+  }
 };
+
+double quantile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())))];
+}
 
 // One deployed model: its policy, its environment and the timings of its act() calls.
 struct Controller {
@@ -45,12 +56,7 @@ struct Controller {
     const auto obs_dim = static_cast<int64_t>(env->observation_space().dim());
     const auto act_dim = static_cast<int64_t>(env->action_space().dim());
     torch::manual_seed(0);
-    flowrl::DecisionTransformer model(flowrl::DecisionTransformerOptions(obs_dim, act_dim)
-                                          .embed_dim(s.embed)
-                                          .layers(s.layers)
-                                          .heads(s.heads)
-                                          .context(20)
-                                          .attention(kind));
+    flowrl::DecisionTransformer model(s.dt(obs_dim, act_dim, kind));
     flowrl::DTPolicyOptions options;
     options.target_return = 6000;
     policy = std::make_unique<flowrl::DTPolicy>(model, flowrl::data::StateNormalizer::identity(obs_dim), options);
@@ -80,13 +86,15 @@ struct Controller {
 struct AttentionTimes {
   double flow_us = 0, softmax_us = 0;
 };
-double quantile(std::vector<double> v, double q);
 AttentionTimes attention_alone(const Shape& s, int64_t reps) {
   torch::NoGradGuard no_grad;
   torch::manual_seed(0);
-  // as the DT's Flowformer configures them: causal, clamp 10, one chunk per 3K-token window
-  flowrl::FlowAttention flow(flowrl::FlowAttentionOptions(s.embed, s.heads).causal(true).clamp(10).chunk_size(60));
-  flowrl::SoftmaxAttention softmax(flowrl::SoftmaxAttentionOptions(s.embed, s.heads).causal(true));
+  // as the DT's Flowformer configures its blocks (causal, clamp 10, one chunk per 3K-token window)
+  const auto options = s.dt(/*HalfCheetah widths; unused here*/ 17, 6, flowrl::AttentionKind::kFlow)
+                           .backbone_options()
+                           .attention_options();
+  flowrl::FlowAttention flow(options);
+  flowrl::SoftmaxAttention softmax(options);
   flow->eval();
   softmax->eval();
   const auto x = torch::randn({1, 60, s.embed});  // [B=1, 3K=60, E]
@@ -100,11 +108,6 @@ AttentionTimes attention_alone(const Shape& s, int64_t reps) {
     if (i >= 20) f.push_back(1e6 * (t1 - t0)), m.push_back(1e6 * (t2 - t1));
   }
   return {quantile(f, 0.5), quantile(m, 0.5)};
-}
-
-double quantile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())))];
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include <flowrl/backbone/runtime.h>
 
+#include <c10/util/Exception.h>
+
 #include <dlfcn.h>
 
 #if defined(__GLIBC__)
@@ -26,6 +28,11 @@ bool keep_freed_memory() {
 #else
   return false;
 #endif
+}
+
+std::string error_message(const std::exception& e) {
+  if (const auto* torch_error = dynamic_cast<const c10::Error*>(&e)) return torch_error->what_without_backtrace();
+  return e.what();
 }
 
 }  // namespace flowrl

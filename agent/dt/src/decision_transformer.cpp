@@ -21,14 +21,20 @@ FlowformerOptions DecisionTransformerOptions::backbone_options() const {
       .chunk_size(3 * context_);  // one chunk per training window: dense masked products, no states
 }
 
-void DecisionTransformerOptions::validate() const {
-  FLOWRL_CHECK(state_dim_ > 0 && act_dim_ > 0, "DecisionTransformer: state_dim and act_dim must be positive");
-  FLOWRL_CHECK(embed_dim_ > 0 && heads_ > 0 && embed_dim_ % heads_ == 0, "DecisionTransformer: embed_dim (",
-               embed_dim_, ") must be a positive multiple of heads (", heads_, ")");
-  FLOWRL_CHECK(layers_ > 0, "DecisionTransformer: layers must be positive, got ", layers_);
-  FLOWRL_CHECK(context_ > 0, "DecisionTransformer: context must be positive, got ", context_);
-  FLOWRL_CHECK(max_ep_len_ > 0, "DecisionTransformer: max_ep_len must be positive, got ", max_ep_len_);
-  FLOWRL_CHECK(dropout_ >= 0.0 && dropout_ < 1.0, "DecisionTransformer: dropout must be in [0, 1), got ", dropout_);
+void DecisionTransformerOptions::validate(const std::string& where, const std::string& key_prefix) const {
+  const auto name = [&](const char* option) {
+    return key_prefix.empty() ? std::string(option) : "'" + key_prefix + option + "'";
+  };
+  FLOWRL_CHECK(state_dim_ > 0 && act_dim_ > 0, where, " state_dim and act_dim must be positive");
+  FLOWRL_CHECK(embed_dim_ > 0 && heads_ > 0 && embed_dim_ % heads_ == 0, where, " ", name("embed_dim"), " (",
+               embed_dim_, ") must be a positive multiple of ", name("heads"), " (", heads_, ")");
+  FLOWRL_CHECK(layers_ > 0, where, " ", name("layers"), " must be positive, got ", layers_);
+  FLOWRL_CHECK(max_ep_len_ > 0, where, " ", name("max_ep_len"), " must be positive, got ", max_ep_len_);
+  // an episode has at most max_ep_len steps, so a longer context is never filled
+  FLOWRL_CHECK(context_ > 0 && context_ <= max_ep_len_, where, " ", name("context"), " must be between 1 and ",
+               key_prefix, "max_ep_len (", max_ep_len_, ") timesteps, got ", context_);
+  FLOWRL_CHECK(dropout_ >= 0.0 && dropout_ < 1.0, where, " ", name("dropout"), " must be in [0, 1), got ", dropout_);
+  FLOWRL_CHECK(clamp_ > 0.0, where, " ", name("clamp"), " must be positive, got ", clamp_);
 }
 
 DecisionTransformerImpl::DecisionTransformerImpl(const DecisionTransformerOptions& options_) : options(options_) {

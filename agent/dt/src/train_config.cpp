@@ -57,17 +57,8 @@ TrainConfig TrainConfig::from(config::Config& cfg) {
   m.clamp(cfg.get_double("model.clamp", 10.0));
   m.activation(cfg.get_choice("model.activation", "relu", {"relu", "gelu"}) == "relu" ? Activation::kReLU
                                                                                       : Activation::kGELU);
-  // Checked here, naming the key; the model's own checks would name only the option.
-  FLOWRL_CHECK(m.heads() > 0 && m.embed_dim() > 0 && m.embed_dim() % m.heads() == 0, cfg.source(),
-               ": key 'model.embed_dim' (", m.embed_dim(), ") must be a positive multiple of 'model.heads' (",
-               m.heads(), ")");
-  FLOWRL_CHECK(m.layers() > 0, cfg.source(), ": key 'model.layers' must be positive, got ", m.layers());
-  FLOWRL_CHECK(m.max_ep_len() > 0, cfg.source(), ": key 'model.max_ep_len' must be positive, got ", m.max_ep_len());
-  FLOWRL_CHECK(m.context() > 0 && m.context() <= m.max_ep_len(), cfg.source(), ": key 'model.context' must be between ",
-               "1 and model.max_ep_len (", m.max_ep_len(), ") timesteps, got ", m.context());
-  FLOWRL_CHECK(m.dropout() >= 0 && m.dropout() < 1, cfg.source(), ": key 'model.dropout' must be in [0, 1), got ",
-               m.dropout());
-  FLOWRL_CHECK(m.clamp() > 0, cfg.source(), ": key 'model.clamp' must be positive, got ", m.clamp());
+  // The model's own checks, now, naming the keys; the data's widths are not known yet (stand-ins).
+  DecisionTransformerOptions(m).state_dim(1).act_dim(1).validate(cfg.source() + ": key", "model.");
 
   // train
   auto& t = c.train;

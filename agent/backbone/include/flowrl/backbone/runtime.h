@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
+#include <string>
 
 namespace flowrl {
 
@@ -20,5 +22,9 @@ bool set_blas_threads(int64_t n);
 /// idempotent; the trainer, the forecaster and evaluate-policy call it. Returns false where it does
 /// not apply (not glibc).
 bool keep_freed_memory();
+
+/// The message of an exception for a user to read: a torch failure's (c10::Error, e.g. out of
+/// memory) without its C++ stack trace, any other exception's what().
+std::string error_message(const std::exception& e);
 
 }  // namespace flowrl

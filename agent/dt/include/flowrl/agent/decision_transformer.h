@@ -58,8 +58,9 @@ struct DecisionTransformerOptions {
  public:
   /// The backbone options this model uses (causal, mlp ratio 4).
   FlowformerOptions backbone_options() const;
-  /// Throws flowrl::Error naming the bad option.
-  void validate() const;
+  /// Throws flowrl::Error naming the bad option. Each message starts with `where`; a `key_prefix`
+  /// names the options as config keys ("model." -> 'model.embed_dim') instead of option names.
+  void validate(const std::string& where = "DecisionTransformer:", const std::string& key_prefix = "") const;
 };
 
 /// Decision Transformer: (R, s, a) tokens -> causal Flowformer -> tanh action head.
