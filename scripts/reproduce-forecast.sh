@@ -13,7 +13,9 @@
 # <out>/results.tsv (name, dataset, head, L, H, seed, test MSE, test MAE, best epoch, epochs,
 # train seconds, total seconds, threads, CPU seconds).
 #
-# --data-dir DIR  passes --set data.dir=DIR (needed for ETTm1.csv, which is not shipped)
+# --data-dir DIR  passes --set data.dir=DIR to every selected config (needed for ETTm1.csv, which is
+#                 not shipped): DIR must then hold every CSV those configs read, e.g. a copy of
+#                 data/timeseries/*.csv next to ETTm1.csv, or select only 'ettm1_*' with it
 # --table         prints the mean/std over seeds per config from results.tsv, and exits
 # Extra train-forecaster overrides: FORECAST_SET="train.threads=2 model.dropout=0.2" (space-separated).
 set -euo pipefail
@@ -84,7 +86,11 @@ mkdir -p "$out"
 json_field() { sed -n "s/^  \"$2\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" "$1" | head -n 1; }
 
 extra=()
-[[ -n "$data_dir" ]] && extra+=(--set "data.dir=$data_dir")
+if [[ -n "$data_dir" ]]; then
+  # configs resolve a relative data.dir against their own folder, so pass it absolute
+  data_dir=$(cd "$data_dir" && pwd) || { echo "reproduce-forecast: --data-dir: no such folder" >&2; exit 2; }
+  extra+=(--set "data.dir=$data_dir")
+fi
 for s in ${FORECAST_SET:-}; do extra+=(--set "$s"); done
 
 for f in "${configs[@]}"; do

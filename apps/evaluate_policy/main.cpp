@@ -41,7 +41,7 @@ namespace {
 struct EvalArgs {
   std::string env;
   int64_t episodes = 10;
-  int64_t seed = 0;  // signed, so that Boost does not wrap "-1" to 2^64 - 1
+  std::optional<int64_t> seed;  // signed, so that Boost does not wrap "-1" to 2^64 - 1; unset: the agent's default
   std::optional<double> reset_noise_scale;
   int64_t threads = 1;
   int64_t num_envs = 0;
@@ -54,7 +54,8 @@ po::options_description eval_options(EvalArgs& a) {
   d.add_options()
       ("env", po::value(&a.env)->required(), "environment: hopper, halfcheetah, walker2d, or a D4RL dataset name (hopper-medium-v2)")
       ("episodes", po::value(&a.episodes)->default_value(10), "number of episodes")
-      ("seed", po::value(&a.seed)->default_value(0), "seed; episode e resets with a seed derived from (seed, e)")
+      ("seed", po::value<int64_t>(), "seed; episode e resets with a seed derived from (seed, e) (default: the run's "
+                                      "eval.seed with --checkpoint, so that its eval-final.json is reproduced; 0 with --policy)")
       ("reset-noise-scale", po::value<double>(), "Gym v3 reset noise scale (default: the env's; 0 = deterministic reset)")
       ("threads", po::value(&a.threads)->default_value(std::max<int64_t>(1, std::thread::hardware_concurrency())),
        "threads stepping the env copies (results do not depend on it)")
@@ -118,7 +119,7 @@ EnvSpec env_spec(const std::string& env) {
 // checks the shared options before any work is done
 void check_eval_args(const EvalArgs& args) {
   FLOWRL_CHECK(args.episodes >= 1, "--episodes must be >= 1, got ", args.episodes);
-  FLOWRL_CHECK(args.seed >= 0, "--seed must be >= 0, got ", args.seed);
+  FLOWRL_CHECK(args.seed.value_or(0) >= 0, "--seed must be >= 0, got ", args.seed.value_or(0));
   check_thread_count(args.threads, 1, "--threads");
   FLOWRL_CHECK(args.num_envs >= 0, "--num-envs must be >= 0, got ", args.num_envs);
   if (!args.json.empty()) check_output_folder(args.json, "--json");
@@ -135,7 +136,7 @@ envs::EvaluationResult evaluate_once(const EvalArgs& args, envs::Policy& policy,
   if (args.reset_noise_scale) env_options.reset_noise_scale(*args.reset_noise_scale);
   envs::VectorEnv venv(args.env, envs::VectorEnvOptions(copies).threads(args.threads).env(env_options));
 
-  const auto options = envs::EvaluateOptions(args.episodes).seed(static_cast<uint64_t>(args.seed));
+  const auto options = envs::EvaluateOptions(args.episodes).seed(static_cast<uint64_t>(args.seed.value_or(0)));
   envs::EvaluationResult result = envs::evaluate(venv, policy, options);
   info["env_arg"] = args.env;
   info["threads"] = std::to_string(args.threads);
@@ -146,13 +147,14 @@ envs::EvaluationResult evaluate_once(const EvalArgs& args, envs::Policy& policy,
   return result;
 }
 
-int run_checkpoint(const EvalArgs& args, const CheckpointArgs& c) {
+int run_checkpoint(EvalArgs args, const CheckpointArgs& c) {
   check_thread_count(c.torch_threads, 0, "--torch-threads", "the run's train.threads");
   check_thread_count(c.blas_threads, 0, "--blas-threads", "the run's train.blas_threads");
   for (double target : c.targets)
     FLOWRL_CHECK(std::isfinite(target), "--target-return ", target, ": target returns must be finite numbers");
   const auto device = parse_device(c.device);
   auto agent = load_agent(c.run_dir, device);
+  if (!args.seed) args.seed = static_cast<int64_t>(agent.config.eval.seed);  // as the run's own evaluations
   // the model's input and output widths must be the env's (another env of the same widths may be
   // evaluated on purpose, e.g. a variant with other dynamics)
   const auto spec = env_spec(args.env);
@@ -173,11 +175,7 @@ int run_checkpoint(const EvalArgs& args, const CheckpointArgs& c) {
   const std::string weights = weights_label(agent.averaged);
   std::vector<TargetEvaluation> evals;
   for (double target : targets) {
-    DTPolicyOptions opt;
-    opt.target_return = target;
-    opt.reward_scale = agent.config.dataset.reward_scale;
-    opt.device = device;
-    DTPolicy policy(agent.model, agent.normalizer, opt);
+    auto policy = make_policy(agent, target);
     std::ostringstream t;
     t << target;
     std::cout << "== target return " << t.str() << "\n";
@@ -247,6 +245,7 @@ int main(int argc, char** argv) {
     po::notify(vm);
     if (vm.count("reset-noise-scale")) eval.reset_noise_scale = vm["reset-noise-scale"].as<double>();
     if (vm.count("noise-std")) pol.noise_std = vm["noise-std"].as<double>();
+    if (vm.count("seed")) eval.seed = vm["seed"].as<int64_t>();
 
     check_eval_args(eval);
     // one agent kind per run

@@ -39,11 +39,13 @@ int main(int argc, char** argv) {
       return vm.count("help") ? 0 : 2;
     }
 
+    const bool seed_given = vm.count("seed") > 0;
+    FLOWRL_CHECK(!seed_given || seed >= 0, "--seed ", seed, ": a seed is a number >= 0");
     flowrl::TrainRunOptions run;
     flowrl::config::Config cfg;
     if (!resume.empty()) {
       // A resumed run uses its own resolved config; overrides are not allowed (they would change it).
-      FLOWRL_CHECK(config_paths.empty() && sets.empty() && seed < 0, "--resume takes the run's own config.yaml: ",
+      FLOWRL_CHECK(config_paths.empty() && sets.empty() && !seed_given, "--resume takes the run's own config.yaml: ",
                    "drop --config/--set/--seed");
       cfg = flowrl::config::Config::load((std::filesystem::path(resume) / "config.yaml").string());
       if (!device.empty()) cfg.set("device", device);
@@ -54,7 +56,7 @@ int main(int argc, char** argv) {
       cfg = flowrl::config::Config::load(config_paths.front());
       for (size_t i = 1; i < config_paths.size(); ++i) cfg.merge(flowrl::config::Config::load(config_paths[i]));
       for (const auto& s : sets) cfg.set(s);
-      if (seed >= 0) cfg.set("train.seed", std::to_string(seed));
+      if (seed_given) cfg.set("train.seed", std::to_string(seed));
       if (!device.empty()) cfg.set("device", device);
     }
     auto config = flowrl::TrainConfig::from(cfg);

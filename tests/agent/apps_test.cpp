@@ -78,11 +78,18 @@ TEST_CASE("train-agent trains a run and evaluate-policy --checkpoint reproduces 
   CHECK(r.code != 0);
   CHECK_THAT(r.output, Contains("model.embedd_dim"));
 
-  // evaluate-policy reproduces the trainer's final evaluation: same seed (eval.seed 1000), same
-  // thread counts (the run's), same episodes; its report's head names the weights.
+  // A negative seed is refused (once: silently replaced by the config's).
+  r = test::run_command(kTrain + " --config " + tmp.file("tiny.yaml") + " --seed -3 --out " + tmp.file("other"),
+                        tmp.file("log"));
+  CHECK(r.code == 1);
+  CHECK_THAT(r.output, Contains("--seed -3: a seed is a number >= 0"));
+  CHECK_FALSE(std::filesystem::exists(tmp.file("other")));
+
+  // evaluate-policy reproduces the trainer's final evaluation by default: the run's seed (eval.seed
+  // 1000), the run's thread counts, the same episodes; its report's head names the weights.
   const auto evaluate = kEvaluate + " --checkpoint " + run_dir + " --env hopper --target-return 100 --episodes 3 "
                                     "--quiet --threads 1";
-  r = test::run_command(evaluate + " --seed 1000 --json " + tmp.file("a.json"), tmp.file("log"));
+  r = test::run_command(evaluate + " --json " + tmp.file("a.json"), tmp.file("log"));
   INFO(r.output);
   REQUIRE(r.code == 0);
   CHECK_THAT(r.output, Contains("target 100: normalized"));

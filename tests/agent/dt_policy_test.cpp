@@ -52,3 +52,29 @@ TEST_CASE("batched DT inference with right padding matches per-episode inference
     }
   }
 }
+
+TEST_CASE("DTPolicy refuses calls a control loop can get wrong", "[agent][policy]") {
+  using Catch::Matchers::Contains;
+  torch::manual_seed(3);
+  DecisionTransformer dt(DecisionTransformerOptions(4, 2).embed_dim(16).layers(1).heads(1).context(5));
+  DTPolicy policy(dt, data::StateNormalizer::identity(4), DTPolicyOptions{});
+  const envs::Observation obs{0.1, 0.2, 0.3, 0.4};
+  // No episode started on the slot: nothing to act on (once: an action from index -1).
+  CHECK_THROWS_WITH(policy.act(envs::ActBatch{{0}, {obs}}), Contains("slot 0 has no running episode"));
+  CHECK_THROWS_WITH(policy.observe(3, {0.0, 0.0}, envs::StepResult{}), Contains("slot 3 has no running episode"));
+  // Widths that are not the model's (once: reads and writes past the end of a buffer).
+  CHECK_THROWS_WITH(policy.start_episode(0, 0, envs::Observation{0.1, 0.2, 0.3}),
+                    Contains("an observation has 3 values, but the model was trained on 4"));
+  policy.start_episode(0, 0, obs);
+  const auto action = policy.act(envs::ActBatch{{0}, {obs}}).front();
+  CHECK(action.size() == 2);
+  envs::StepResult step;
+  step.observation = obs;
+  CHECK_THROWS_WITH(policy.observe(0, {0.0, 0.0, 0.0}, step), Contains("the action has 3 values, the model's have 2"));
+  // The step that ends an episode ends the slot's episode too.
+  step.terminated = true;
+  policy.observe(0, action, step);
+  CHECK_THROWS_WITH(policy.act(envs::ActBatch{{0}, {obs}}), Contains("slot 0 has no running episode"));
+  policy.start_episode(0, 0, obs);
+  CHECK(policy.act(envs::ActBatch{{0}, {obs}}).front() == action);  // a fresh episode, the same first action
+}

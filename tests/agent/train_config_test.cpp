@@ -90,6 +90,8 @@ TEST_CASE("config errors name the file and the key", "[agent][config]") {
       {"model:\n  context: 100000\n", "bad.yaml: key 'model.context' must be between 1 and model.max_ep_len (1000)"},
       {"model:\n  dropout: 1.5\n", "bad.yaml: key 'model.dropout' must be in [0, 1)"},
       {"train:\n  weight_decay: -1\n", "bad.yaml: key 'train.weight_decay' must be >= 0"},
+      {"train:\n  seed: -1\n", "bad.yaml: key 'train.seed' must be >= 0, got -1"},  // once: 2^64 - 1
+      {"eval:\n  seed: -2\n", "bad.yaml: key 'eval.seed' must be >= 0, got -2"},
       {"train:\n  batch_size: 1000000000\n", "bad.yaml: key 'train.batch_size' must be between 1 and 65536"},
       {"train:\n  threads: 100000\n", "bad.yaml: key 'train.threads' must be between 1 and 1024, got 100000"},
       {"train:\n  blas_threads: -1\n", "'train.blas_threads' must be between 0 and 1024 (0: OpenBLAS's own setting)"},

@@ -93,6 +93,60 @@ TEST_CASE("a resumed run is bit-identical to an uninterrupted one (CPU)", "[agen
   CHECK(losses(dir.file("straight")) == losses(dir.file("resumed")));
 }
 
+TEST_CASE("a run stopped before its first checkpoint resumes from update 0", "[agent][train][resume]") {
+  test::TempDir dir;
+  const auto data = test::write_synthetic_hopper(dir);
+  train(data, dir.file("straight"), 20, false, {"train.checkpoint_every=10"});
+  // What a run killed at update 7 leaves: its config.yaml and seven log rows, no checkpoint.
+  train(data, dir.file("killed"), 20, false, {"train.checkpoint_every=10"});
+  std::filesystem::remove_all(dir.file("killed") + "/checkpoints");
+  {
+    std::ifstream in(dir.file("killed") + "/log.csv");
+    std::string line, kept;
+    for (int i = 0; i < 8 && std::getline(in, line); ++i) kept += line + "\n";
+    in.close();
+    std::ofstream(dir.file("killed") + "/log.csv") << kept << "8,0.3";  // and a row cut short
+  }
+  train(data, dir.file("killed"), 20, /*resume=*/true, {"train.checkpoint_every=10"});
+  CHECK(losses(dir.file("killed")) == losses(dir.file("straight")));  // 20 rows, none twice
+  auto a = load_agent(dir.file("straight")), b = load_agent(dir.file("killed"));
+  CHECK(b.step == 20);
+  for (const auto& p : a.model->named_parameters()) CHECK(torch::equal(p.value(), b.model->named_parameters()[p.key()]));
+}
+
+TEST_CASE("a run resumes only on the data it started with", "[agent][train][resume]") {
+  test::TempDir dir;
+  const auto data = test::write_synthetic_hopper(dir);
+  train(data, dir.file("run"), 10, false, {"train.checkpoint_every=10"});
+  const auto before = load_checkpoint_state(*latest_checkpoint(dir.file("run")));
+  CHECK(before.dataset_rows == 12 * 40);
+  test::write_synthetic_hopper(dir, /*episodes=*/13);  // the file regenerated under the same name
+  CHECK_THROWS_WITH(train(data, dir.file("run"), 20, /*resume=*/true, {"train.checkpoint_every=10"}),
+                    Catch::Contains("is not the file run " + dir.file("run") + " was trained on") &&
+                        Catch::Contains("put the original file back"));
+  CHECK(load_checkpoint_state(*latest_checkpoint(dir.file("run"))).step == 10);  // untouched
+}
+
+TEST_CASE("a diverging run stops before it overwrites its last good checkpoint", "[agent][train]") {
+  test::TempDir dir;
+  const auto data = test::write_synthetic_hopper(dir);
+  train(data, dir.file("run"), 10, false, {"train.checkpoint_every=10"});
+  // Resumed at a step size that blows the weights up within a few updates.
+  auto cfg = test::tiny_config(data, 40);
+  cfg.set("train.checkpoint_every=10");
+  cfg.set("train.warmup_steps=0");
+  cfg.set("train.lr=1e30");
+  auto config = TrainConfig::from(cfg);
+  TrainRunOptions run;
+  run.run_dir = dir.file("run");
+  run.resume = true;
+  run.progress = false;
+  CHECK_THROWS_WITH(train_agent(config, run), Catch::Contains("the loss became") && Catch::Contains("the run diverged"));
+  const auto kept = load_agent(dir.file("run"));
+  CHECK(kept.step == 10);
+  for (const auto& p : kept.model->parameters()) CHECK(torch::isfinite(p).all().item<bool>());
+}
+
 TEST_CASE("periodic evaluation does not change training", "[agent][train][eval]") {
   // Protocols that differ only in eval.every train the same weights: evaluation runs the policy
   // with dropout off and seeds its environments itself, touching neither RNG stream of training.
@@ -287,6 +341,24 @@ TEST_CASE("training and inference on CUDA", "[agent][train][cuda]") {
   auto yc = cpu.model(s, a, r, t);
   auto yg = gpu.model(s.cuda(), a.cuda(), r.cuda(), t.cuda()).cpu();
   CHECK((yc - yg).abs().max().item<double>() < 1e-4);
+}
+
+TEST_CASE("a run moves between CPU and GPU across a resume", "[agent][train][resume][cuda]") {
+  FLOWRL_SKIP_WITHOUT_CUDA();
+  test::TempDir dir;
+  const auto data = test::write_synthetic_hopper(dir);
+  // Started on the CPU, resumed on the GPU, resumed on the CPU again: every checkpoint loads onto
+  // the device the run is on now.
+  train(data, dir.file("run"), 10, false, {"train.checkpoint_every=10"});
+  train(data, dir.file("run"), 20, true, {"train.checkpoint_every=10", "device=cuda"});
+  train(data, dir.file("run"), 30, true, {"train.checkpoint_every=10"});
+  const auto l = losses(dir.file("run"));
+  REQUIRE(l.size() == 30);
+  for (double x : l) CHECK(std::isfinite(x));
+  // A GPU-written checkpoint loads onto the CPU, and a CPU-written one onto the GPU.
+  train(data, dir.file("gpu"), 10, false, {"device=cuda"});
+  CHECK(load_agent(dir.file("gpu"), torch::kCPU).model->parameters().front().device().is_cpu());
+  CHECK(load_agent(dir.file("run"), torch::kCUDA).model->parameters().front().device().is_cuda());
 }
 
 TEST_CASE("a resumed CUDA run continues its dropout stream", "[agent][train][resume][cuda]") {

@@ -36,16 +36,31 @@ at::Generator default_generator(torch::Device device) {
   return at::globalContext().defaultGenerator(device);
 }
 
-// Loads one tensor file of a checkpoint folder into `target` (a module holder or an optimizer).
+// Loads one tensor file of a checkpoint folder into `target` (a module holder or an optimizer), its
+// tensors placed on `device` whichever device wrote them (a GPU run evaluated on a CPU, a CPU run
+// resumed on a GPU).
 template <class T>
-void load_tensor_file(const fs::path& dir, const char* file, T& target) {
+void load_tensor_file(const fs::path& dir, const char* file, T& target, torch::Device device) {
   FLOWRL_CHECK(fs::exists(dir / file), dir.string(), " has no ", file, ": the checkpoint is incomplete");
   try {
-    torch::load(target, (dir / file).string());
+    torch::load(target, (dir / file).string(), device);
   } catch (const c10::Error& e) {
     fail(dir.string(), ": cannot load the checkpoint tensors (", e.what_without_backtrace(),
          "); the files are corrupt or from a different model config");
   }
+}
+
+// Writes one tensor file of a checkpoint folder; torch's own failure (a full disk) becomes a
+// flowrl::Error naming the file.
+template <class T>
+void save_tensor_file(const T& source, const fs::path& path) {
+  try {
+    torch::save(source, path.string());
+  } catch (const c10::Error& e) {
+    fail("cannot write the checkpoint file ", path.string(), " (", e.what_without_backtrace(),
+         "): check that the disk has space and the run folder is writable");
+  }
+  sync_to_disk(path.string());
 }
 
 }  // namespace
@@ -81,25 +96,29 @@ void save_checkpoint(const std::string& run_dir, DecisionTransformer& model, tor
   std::error_code ec;
   fs::create_directories(tmp, ec);
   FLOWRL_CHECK(!ec, "cannot create ", tmp.string(), ": ", ec.message());
-  // Tensors, then the small state file.
-  torch::save(model, (tmp / "model.pt").string());
-  if (optimizer) torch::save(*optimizer, (tmp / "optimizer.pt").string());
-  if (average) torch::save(*average, (tmp / "average.pt").string());
+  // Tensors, then the small state file, each flushed to the disk.
+  save_tensor_file(model, tmp / "model.pt");
+  if (optimizer) save_tensor_file(*optimizer, tmp / "optimizer.pt");
+  if (average) save_tensor_file(*average, tmp / "average.pt");
   std::ostringstream s;
   s << "step: " << state.step << "\n"
     << "state_dim: " << state.state_dim << "\n"
     << "act_dim: " << state.act_dim << "\n"
+    << "dataset_rows: " << state.dataset_rows << "\n"
     << "sampler_rng: \"" << state.sampler_rng << "\"\n"
     << "torch_rng: \"" << state.torch_rng << "\"\n"
     << "cuda_rng: \"" << state.cuda_rng << "\"\n"
     << "normalizer:\n  mean: " << floats(state.normalizer.mean) << "\n  std: " << floats(state.normalizer.std) << "\n";
   write_file((tmp / "state.yaml").string(), s.str());  // inside tmp: the folder's rename publishes it
-  // Publish: rename the folder into place, then swap `latest`.
+  sync_to_disk((tmp / "state.yaml").string());
+  sync_to_disk(tmp.string());
+  // Publish: rename the folder into place, then swap `latest` (both flushed to the disk).
   fs::remove_all(final_dir, ec);
   fs::rename(tmp, final_dir, ec);
   FLOWRL_CHECK(!ec, "cannot rename ", tmp.string(), " to ", final_dir.string(), ": ", ec.message());
+  sync_to_disk(root.string());
   write_file_atomically((root / "latest").string(), name + "\n");
-  // Older checkpoints are superseded.
+  // Older checkpoints are superseded, now that the new one is on the disk.
   for (const auto& entry : fs::directory_iterator(root)) {
     const auto n = entry.path().filename().string();
     if (entry.is_directory() && n.rfind("step-", 0) == 0 && n != name) fs::remove_all(entry.path(), ec);
@@ -125,6 +144,7 @@ CheckpointState load_checkpoint_state(const std::string& checkpoint_dir) {
   st.step = cfg.get_int("step", -1);
   st.state_dim = cfg.get_int("state_dim", 0);
   st.act_dim = cfg.get_int("act_dim", 0);
+  st.dataset_rows = cfg.get_int("dataset_rows", -1);
   st.sampler_rng = cfg.get_string("sampler_rng", "");
   st.torch_rng = cfg.get_string("torch_rng", "");
   st.cuda_rng = cfg.get_string("cuda_rng", "");
@@ -143,9 +163,11 @@ void load_checkpoint_tensors(const std::string& checkpoint_dir, DecisionTransfor
   FLOWRL_CHECK(!average || fs::exists(dir / "average.pt"), checkpoint_dir,
                " has no average.pt, but the run's config sets train.ema_decay: the run was started without weight ",
                "averaging (keep train.ema_decay at 0 for it) or the checkpoint is incomplete");
-  load_tensor_file(dir, "model.pt", model);
-  if (optimizer) load_tensor_file(dir, "optimizer.pt", *optimizer);
-  if (average) load_tensor_file(dir, "average.pt", *average);
+  // Onto the device the model is on now, which may not be the one the checkpoint was written from.
+  const auto device = model->parameters().front().device();
+  load_tensor_file(dir, "model.pt", model, device);
+  if (optimizer) load_tensor_file(dir, "optimizer.pt", *optimizer, device);
+  if (average) load_tensor_file(dir, "average.pt", *average, device);
 }
 
 LoadedAgent load_agent(const std::string& run_dir, torch::Device device) {
@@ -161,13 +183,22 @@ LoadedAgent load_agent(const std::string& run_dir, torch::Device device) {
   agent.model = DecisionTransformer(agent.config.model);
   // The policy is the weight average when the run kept one, else the last iterate.
   agent.averaged = agent.config.train.ema_decay > 0;
-  load_tensor_file(fs::path(*ckpt), agent.averaged ? "average.pt" : "model.pt", agent.model);
   agent.model->to(device);
+  load_tensor_file(fs::path(*ckpt), agent.averaged ? "average.pt" : "model.pt", agent.model, device);
   agent.model->eval();
   agent.normalizer = st.normalizer;
   agent.step = st.step;
   agent.checkpoint_dir = *ckpt;
+  agent.device = device;
   return agent;
+}
+
+DTPolicy make_policy(const LoadedAgent& agent, double target_return) {
+  DTPolicyOptions options;
+  options.target_return = target_return;
+  options.reward_scale = agent.config.dataset.reward_scale;
+  options.device = agent.device;
+  return DTPolicy(agent.model, agent.normalizer, options);
 }
 
 }  // namespace flowrl

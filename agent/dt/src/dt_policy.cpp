@@ -23,7 +23,17 @@ DTPolicy::History& DTPolicy::history(int64_t slot) {
   return histories_[static_cast<size_t>(slot)];
 }
 
+DTPolicy::History& DTPolicy::running(int64_t slot, const char* caller) {
+  FLOWRL_CHECK(slot >= 0 && static_cast<size_t>(slot) < histories_.size() && histories_[static_cast<size_t>(slot)].running,
+               "DTPolicy::", caller, ": slot ", slot, " has no running episode; call start_episode() for it first ",
+               "(an episode ends at the observe() of its last step)");
+  return histories_[static_cast<size_t>(slot)];
+}
+
 void DTPolicy::push_state(History& h, const envs::Observation& obs, float rtg) {
+  FLOWRL_CHECK(static_cast<int64_t>(obs.size()) == model_->options.state_dim(), "DTPolicy: an observation has ",
+               obs.size(), " values, but the model was trained on ", model_->options.state_dim(),
+               ": is this the environment the run was trained in?");
   const auto K = static_cast<size_t>(model_->options.context());
   std::vector<float> s(obs.begin(), obs.end());
   normalizer_.apply(s.data(), s.data());
@@ -43,13 +53,14 @@ void DTPolicy::start_episode(int64_t slot, uint64_t, const envs::Observation& fi
   auto& h = history(slot);
   h = History{};
   push_state(h, first_observation, static_cast<float>(options_.target_return / options_.reward_scale));
+  h.running = true;
 }
 
 std::vector<envs::Action> DTPolicy::act(const envs::ActBatch& batch) {
   const auto E = static_cast<int64_t>(batch.slots.size());
   const auto S = model_->options.state_dim(), A = model_->options.act_dim();
   int64_t K = 1;
-  for (auto slot : batch.slots) K = std::max<int64_t>(K, static_cast<int64_t>(history(slot).states.size()));
+  for (auto slot : batch.slots) K = std::max<int64_t>(K, static_cast<int64_t>(running(slot, "act()").states.size()));
   // Right-padded windows, filled on the CPU.
   auto states = torch::zeros({E, K, S});                                   // [E,K,S]
   auto actions = torch::zeros({E, K, A});                                  // [E,K,A]
@@ -61,7 +72,7 @@ std::vector<envs::Action> DTPolicy::act(const envs::ActBatch& batch) {
   auto r_acc = rtg.accessor<float, 3>();
   auto t_acc = timesteps.accessor<int64_t, 2>();
   for (int64_t e = 0; e < E; ++e) {
-    const auto& h = history(batch.slots[static_cast<size_t>(e)]);
+    const auto& h = histories_[static_cast<size_t>(batch.slots[static_cast<size_t>(e)])];
     const auto n = static_cast<int64_t>(h.states.size());
     for (int64_t k = 0; k < n; ++k) {
       const auto& s = h.states[static_cast<size_t>(k)];
@@ -87,14 +98,20 @@ std::vector<envs::Action> DTPolicy::act(const envs::ActBatch& batch) {
 }
 
 void DTPolicy::observe(int64_t slot, const envs::Action& action, const envs::StepResult& result) {
-  auto& h = history(slot);
+  auto& h = running(slot, "observe()");
+  FLOWRL_CHECK(static_cast<int64_t>(action.size()) == model_->options.act_dim(), "DTPolicy::observe(): the action has ",
+               action.size(), " values, the model's have ", model_->options.act_dim());
   auto& pending = h.actions.back();
   std::transform(action.begin(), action.end(), pending.begin(), [](double x) {
     return static_cast<float>(std::clamp(x, -1.0, 1.0));
   });
   const float rtg = h.returns_to_go.back() - static_cast<float>(result.reward / options_.reward_scale);
   ++h.t;
-  if (!(result.terminated || result.truncated)) push_state(h, result.observation, rtg);
+  if (result.terminated || result.truncated) {
+    h.running = false;
+  } else {
+    push_state(h, result.observation, rtg);
+  }
 }
 
 }  // namespace flowrl

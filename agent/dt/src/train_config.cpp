@@ -71,7 +71,9 @@ TrainConfig TrainConfig::from(config::Config& cfg) {
                                                                                        : LrDecay::kNone;
   t.grad_clip = cfg.get_double("train.grad_clip", 0.25);
   t.ema_decay = cfg.get_double("train.ema_decay", 0.0);
-  t.seed = static_cast<uint64_t>(cfg.get_int("train.seed", 0));
+  const int64_t train_seed = cfg.get_int("train.seed", 0);
+  FLOWRL_CHECK(train_seed >= 0, cfg.source(), ": key 'train.seed' must be >= 0, got ", train_seed);
+  t.seed = static_cast<uint64_t>(train_seed);
   t.threads = cfg.get_int("train.threads", 1);
   t.blas_threads = cfg.get_int("train.blas_threads", 1);
   t.log_every = cfg.get_int("train.log_every", 100);
@@ -98,7 +100,9 @@ TrainConfig TrainConfig::from(config::Config& cfg) {
   e.final_episodes = cfg.get_int("eval.final_episodes", 100);
   e.targets = cfg.get_doubles("eval.targets", default_targets(c.dataset.env));
   e.threads = cfg.get_int("eval.threads", 2);
-  e.seed = static_cast<uint64_t>(cfg.get_int("eval.seed", 1000));
+  const int64_t eval_seed = cfg.get_int("eval.seed", 1000);
+  FLOWRL_CHECK(eval_seed >= 0, cfg.source(), ": key 'eval.seed' must be >= 0, got ", eval_seed);
+  e.seed = static_cast<uint64_t>(eval_seed);
   FLOWRL_CHECK(e.every >= 0 && e.episodes > 0 && e.final_episodes >= 0, cfg.source(),
                ": eval.every, eval.final_episodes must be >= 0 and eval.episodes positive");
   check_thread_count(e.threads, 1, cfg.source() + ": key 'eval.threads'");

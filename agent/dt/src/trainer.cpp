@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -115,7 +116,10 @@ void truncate_log(const fs::path& path, int64_t step) {
   std::getline(in, header);
   kept = header + "\n";
   while (std::getline(in, line)) {
-    if (!line.empty() && std::stoll(line.substr(0, line.find(','))) <= step) kept += line + "\n";
+    // a line cut short by a stopped machine has no step to read and goes too
+    char* end = nullptr;
+    const long long row_step = std::strtoll(line.c_str(), &end, 10);
+    if (end != line.c_str() && *end == ',' && row_step <= step) kept += line + "\n";
   }
   in.close();
   write_file_atomically(path.string(), kept);
@@ -167,8 +171,11 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
   FLOWRL_CHECK(!run.resume || fs::is_directory(dir), "--resume ", run.run_dir, ": no such run directory");
   const RunLock lock(dir);
   auto checkpoint = latest_checkpoint(run.run_dir);
+  // A run stopped before its first checkpoint starts again from update 0 under its own config.yaml.
+  const bool restart = run.resume && !checkpoint.has_value();
   if (run.resume) {
-    FLOWRL_CHECK(checkpoint.has_value(), "--resume ", run.run_dir, ": no checkpoint there to resume from");
+    FLOWRL_CHECK(fs::exists(dir / "config.yaml"), "--resume ", run.run_dir,
+                 ": no config.yaml there, so it is not a train-agent run directory");
   } else {
     FLOWRL_CHECK(!fs::exists(dir / "config.yaml"), run.run_dir,
                  " already holds a run: pass --resume to continue it, or choose another --out");
@@ -217,8 +224,20 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
   }
 
   int64_t step = 0;
-  if (run.resume) {
+  if (restart) {
+    truncate_log(dir / "log.csv", 0);
+    truncate_log(dir / "eval.csv", 0);
+    std::cerr << "train-agent: " << run.run_dir << " stopped before its first checkpoint; starting it again from update 0\n";
+  } else if (run.resume) {
     auto st = load_checkpoint_state(*checkpoint);
+    // The run goes on with the data it started with: a file regenerated since would silently
+    // change the state statistics under weights trained on the old ones.
+    const bool same_data = st.state_dim == dataset->obs_dim() && st.act_dim == dataset->act_dim() &&
+                           (st.dataset_rows < 0 || st.dataset_rows == dataset->size()) &&
+                           st.normalizer.mean == sampler.normalizer().mean && st.normalizer.std == sampler.normalizer().std;
+    FLOWRL_CHECK(same_data, cfg.dataset.path, " is not the file run ", run.run_dir, " was trained on (its widths, ",
+                 "rows or state statistics differ from ", *checkpoint, "/state.yaml): put the original file back, ",
+                 "or start a new run on this one");
     load_checkpoint_tensors(*checkpoint, model, &optimizer, average_ptr);
     sampler.set_rng_state(st.sampler_rng);
     set_torch_rng_state(st.torch_rng);
@@ -244,6 +263,7 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
     st.normalizer = sampler.normalizer();
     st.state_dim = cfg.model.state_dim();
     st.act_dim = cfg.model.act_dim();
+    st.dataset_rows = dataset->size();
     return st;
   };
   auto evaluate_now = [&](int64_t episodes) {
@@ -307,10 +327,18 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
 
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double rate = static_cast<double>(step - first) / std::max(elapsed, 1e-9);
-    if (step % cfg.train.log_every == 0 || step == cfg.train.steps) {
+    const bool log_now = step % cfg.train.log_every == 0 || step == cfg.train.steps;
+    const bool save_now = step % cfg.train.checkpoint_every == 0 || step == cfg.train.steps;
+    if (log_now || save_now) {
       loss_value = loss.item<double>();
       loss_logged = true;
-      log << step << "," << loss_value << "," << lr << "," << rate << "," << elapsed << "\n" << std::flush;
+    }
+    if (log_now) log << step << "," << loss_value << "," << lr << "," << rate << "," << elapsed << "\n" << std::flush;
+    // A diverged run stops before its NaN weights can replace the last good checkpoint.
+    if (log_now || save_now) {
+      FLOWRL_CHECK(std::isfinite(loss_value), "the loss became ", loss_value, " at update ", step, ": the run diverged, and stops ",
+                   "before it writes a checkpoint, so ", run.run_dir, "/checkpoints keeps the last good one. Start a new ",
+                   "run with a lower train.lr or train.grad_clip");
     }
     if (run.progress) {
       // the loss is read (a device sync) only at logged steps; none is shown before the first
@@ -321,7 +349,7 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
     if (cfg.eval.every > 0 && step % cfg.eval.every == 0 && step < cfg.train.steps) {
       std::cerr << "\n" << format_target_evaluations(evaluate_now(cfg.eval.episodes));
     }
-    if (step % cfg.train.checkpoint_every == 0 || step == cfg.train.steps) {
+    if (save_now) {
       save_checkpoint(run.run_dir, model, &optimizer, state(), average_ptr);
     }
   }

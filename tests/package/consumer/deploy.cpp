@@ -30,10 +30,7 @@ int main(int argc, char** argv) try {
   torch::set_num_threads(static_cast<int>(agent.config.train.threads));
   flowrl::set_blas_threads(agent.config.train.blas_threads);
 
-  flowrl::DTPolicyOptions options;
-  options.target_return = target;
-  options.reward_scale = agent.config.dataset.reward_scale;
-  flowrl::DTPolicy policy(agent.model, agent.normalizer, options);
+  auto policy = flowrl::make_policy(agent, target);  // the run's state normalizer and return scale
 
   // Episode 0 of `evaluate-policy --seed EVAL_SEED`: the env resets with derive_seed(seed, 0).
   auto env = flowrl::envs::make_env(agent.config.dataset.env);

@@ -2,7 +2,11 @@
 #pragma once
 
 #include <flowrl/core/error.h>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -18,6 +22,19 @@ inline void check_output_folder(const std::string& path, const std::string& what
                folder.string(), " does not exist; create it first");
 }
 
+/// Flushes `path` (a file, or a folder and so the names in it) to the disk: what was written then
+/// survives a power loss or a stopped VM, not only a crash of this process. Throws flowrl::Error
+/// naming the path.
+inline void sync_to_disk(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  FLOWRL_CHECK(fd >= 0, "cannot open ", path, " to flush it to disk: ", std::strerror(errno));
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  // EINVAL: a file system that cannot sync this kind of file (some refuse folders); nothing to wait for
+  FLOWRL_CHECK(rc == 0 || err == EINVAL, "cannot flush ", path, " to disk: ", std::strerror(err));
+}
+
 /// Writes `text` to `path`, replacing it, in place. For a file inside a folder that is itself
 /// published by a rename (a checkpoint); anything else wants write_file_atomically. Throws
 /// flowrl::Error naming `shown_as` (default: the path) when the folder is missing or not writable.
@@ -29,18 +46,22 @@ inline void write_file(const std::string& path, const std::string& text, const s
                ": check that its folder exists, is writable and has space");
 }
 
-/// Writes `text` to `path` through a temporary file next to it (`path.tmp`) and a rename: a reader,
-/// or a script that resumes on the file's presence, sees the old file or the whole new one, never a
-/// part. Throws flowrl::Error naming the path when the folder is missing or not writable.
+/// Writes `text` to `path` through a temporary file next to it (`path.tmp`), flushed to the disk,
+/// and a rename: a reader, or a script that resumes on the file's presence, sees the old file or the
+/// whole new one, never a part, even after a power loss. Throws flowrl::Error naming the path when
+/// the folder is missing or not writable.
 inline void write_file_atomically(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
   write_file(tmp, text, path);
+  sync_to_disk(tmp);
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   if (ec) {
     std::filesystem::remove(tmp, ec);
     fail("cannot write ", path, ": renaming ", tmp, " onto it failed");
   }
+  const auto folder = std::filesystem::path(path).parent_path();
+  sync_to_disk(folder.empty() ? "." : folder.string());  // the rename itself
 }
 
 }  // namespace flowrl

@@ -5,13 +5,15 @@
 //   log.csv, eval.csv           training log and periodic evaluations
 //   checkpoints/step-NNNNNNNN/  model.pt, optimizer.pt, state.yaml (step, RNG states, normalizer),
 //                               average.pt (the weight average, when train.ema_decay > 0)
-//   checkpoints/latest          name of the newest complete checkpoint
+//   checkpoints/latest          name of the newest complete checkpoint (only that one is kept)
 //   eval-final.json             the final evaluation
-// A checkpoint is written into a temporary folder and renamed into place, then `latest` is
-// replaced by rename: a crash leaves the previous checkpoint intact.
+// A checkpoint is written into a temporary folder, flushed to the disk and renamed into place, then
+// `latest` is replaced by rename; only then is the previous checkpoint removed. A crash, a power loss
+// or a stopped VM leaves a complete checkpoint behind.
 #pragma once
 
 #include <flowrl/agent/decision_transformer.h>
+#include <flowrl/agent/dt_policy.h>
 #include <flowrl/agent/train_config.h>
 #include <flowrl/data/normalizer.h>
 #include <torch/optim/adamw.h>
@@ -31,6 +33,7 @@ struct CheckpointState {
   data::StateNormalizer normalizer;  ///< the training data's state statistics
   int64_t state_dim = 0;             ///< observation width
   int64_t act_dim = 0;               ///< action width
+  int64_t dataset_rows = -1;         ///< rows of the training file; -1 where a checkpoint predates the field
 };
 
 /// Writes a checkpoint of `step` under run_dir/checkpoints atomically and points `latest` at it;
@@ -59,6 +62,7 @@ struct LoadedAgent {
   data::StateNormalizer normalizer;
   int64_t step = 0;                  ///< updates the checkpoint holds
   std::string checkpoint_dir;        ///< which checkpoint was read
+  torch::Device device = torch::kCPU;  ///< where `model` lives
 };
 
 /// Which weights a policy holds, as evaluation JSON names them: "average" or "last_iterate".
@@ -67,6 +71,10 @@ inline const char* weights_label(bool averaged) { return averaged ? "average" : 
 /// Loads the newest checkpoint of `run_dir` onto `device`. Throws flowrl::Error with the fix when
 /// the folder is not a run directory or has no checkpoint.
 LoadedAgent load_agent(const std::string& run_dir, torch::Device device = torch::kCPU);
+
+/// The policy of a loaded run aiming at `target_return` (raw, in the environment's reward units),
+/// with the run's state normalizer and return-to-go scale, on the agent's device.
+DTPolicy make_policy(const LoadedAgent& agent, double target_return);
 
 /// The current state of torch's default generator of `device` (CPU, or the CUDA device's, which
 /// drives dropout on the GPU) as hex text, and back.

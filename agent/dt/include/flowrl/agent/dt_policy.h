@@ -26,7 +26,10 @@ struct DTPolicyOptions {
 };
 
 /// envs::Policy over a trained DecisionTransformer: RTG_0 = target / scale, RTG_{t+1} = RTG_t - r_t / scale,
-/// context = the last <= K steps, timesteps clipped to max_ep_len - 1.
+/// context = the last <= K steps, timesteps clipped to max_ep_len - 1. A slot's episode runs from
+/// start_episode() to the observe() whose step ends it; act() and observe() on a slot with no
+/// running episode, or with observations or actions of the wrong width, throw flowrl::Error.
+/// For a train-agent run, make_policy() (flowrl/agent/checkpoint.h) fills the options from the run.
 class DTPolicy : public envs::Policy {
  public:
   /// `model` is put in eval mode; `normalizer` must be the training data's.
@@ -43,8 +46,10 @@ class DTPolicy : public envs::Policy {
     std::deque<float> returns_to_go;         // scaled
     std::deque<int64_t> timesteps;
     int64_t t = 0;
+    bool running = false;  // between start_episode() and the step that ends the episode
   };
   History& history(int64_t slot);
+  History& running(int64_t slot, const char* caller);
   void push_state(History& h, const envs::Observation& obs, float rtg);
 
   DecisionTransformer model_;
