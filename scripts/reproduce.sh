@@ -6,9 +6,10 @@
 #
 # Resumable: a finished run (eval-final.json present) is skipped, an interrupted one continues
 # from its latest checkpoint with train-agent --resume, and existing datasets are reused. Run it
-# again after an interruption. Runs use one core each (fast-cpu: 1 torch + 1 OpenBLAS thread), so
-# on 2 cores start it twice: each instance locks the run it works on (flock) and the other takes
-# the next one. Environment knobs:
+# again after an interruption. A run that fails (say, it diverges) is reported and the others go
+# on; the script then exits with 1 after the table. Runs use one core each (fast-cpu: 1 torch + 1
+# OpenBLAS thread), so on 2 cores start it twice: each instance locks the run it works on (flock)
+# and the other takes the next one. Environment knobs:
 #   FLOWRL_PROTOCOL=fast-cpu   the overlay configs/dt/<protocol>.yaml; runs go to runs/<protocol>/
 #                              (fast-cpu: 5k updates; fast-cpu-10k: 10k)
 #   FLOWRL_SEEDS="0 1 2"      seeds per configuration (default "0 1")
@@ -53,6 +54,7 @@ for env in $envs; do
 done
 
 # 2. Training and final evaluation (100 episodes per target, last checkpoint).
+failed=()
 for seed in $seeds; do
   for env in $envs; do
     for dset in $datasets; do
@@ -67,13 +69,18 @@ for seed in $seeds; do
         fi
         if [ -f "$run/eval-final.json" ]; then exec 9>&-; continue; fi  # finished while we waited
         echo "== run $run" >&2
+        status=0
         if [ -f "$run/checkpoints/latest" ]; then
-          "$bin/train-agent" --resume "$run" --no-progress
+          "$bin/train-agent" --resume "$run" --no-progress || status=$?
         else
           rm -rf "$run"
           "$bin/train-agent" --config "configs/dt/$env-$dset.yaml" --config "$overlay" \
             --set "dataset.path=$data_dir/$env-$dset.hdf5" --set "model.attention=$backbone" \
-            --seed "$seed" --out "$run" --no-progress
+            --seed "$seed" --out "$run" --no-progress || status=$?
+        fi
+        if [ "$status" -ne 0 ]; then  # e.g. a diverged run: the others still run
+          echo "== FAILED $run (train-agent exited with $status; its message is above)" >&2
+          failed+=("$run")
         fi
         exec 9>&-
       done
@@ -83,3 +90,7 @@ done
 
 # 3. The table.
 python3 scripts/rl-results.py "$runs_dir" "$data_dir"
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "reproduce.sh: ${#failed[@]} run(s) failed: ${failed[*]}" >&2
+  exit 1
+fi
