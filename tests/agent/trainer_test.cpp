@@ -341,6 +341,23 @@ TEST_CASE("training and inference on CUDA", "[agent][train][cuda]") {
   auto yc = cpu.model(s, a, r, t);
   auto yg = gpu.model(s.cuda(), a.cuda(), r.cuda(), t.cuda()).cpu();
   CHECK((yc - yg).abs().max().item<double>() < 1e-4);
+  // Batched evaluation on the GPU (DTPolicy's windows are filled on the CPU and moved), and the
+  // deploy path: make_policy() on a GPU-loaded run.
+  TargetEvaluationOptions eo;
+  eo.env = "hopper";
+  eo.targets = {100};
+  eo.episodes = 3;
+  eo.threads = 1;
+  eo.device = torch::kCUDA;
+  const auto evals = evaluate_targets(gpu.model, gpu.normalizer, eo);
+  REQUIRE(evals.size() == 1);
+  CHECK(evals[0].result.episodes.size() == 3);
+  auto policy = make_policy(gpu, 100);
+  const envs::Observation obs(11, 0.1);
+  policy.start_episode(0, 0, obs);
+  const auto action = policy.act(envs::ActBatch{{0}, {obs}}).front();
+  REQUIRE(action.size() == 3);
+  for (double x : action) CHECK(std::isfinite(x));
 }
 
 TEST_CASE("a run moves between CPU and GPU across a resume", "[agent][train][resume][cuda]") {

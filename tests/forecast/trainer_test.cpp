@@ -5,11 +5,14 @@
 #include <flowrl/forecast.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <unistd.h>
+
+#include "torch_support.h"
 
 using namespace flowrl;
 namespace fs = std::filesystem;
@@ -124,6 +127,35 @@ TEST_CASE("a tiny training run lowers the loss and restores the best checkpoint"
   }
   torch::nn::AnyModule other(RepeatLast{});
   CHECK_THROWS_AS(load_forecaster(other, (dir / "missing.pt").string()), Error);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a forecaster trains on CUDA and its checkpoint loads on the CPU", "[forecast][trainer][cuda]") {
+  FLOWRL_SKIP_WITHOUT_CUDA();
+  torch::manual_seed(4);
+  const auto series = sines();
+  const auto dir = temp_dir("cuda");
+  for (const auto head : {ForecastHead::kInverted, ForecastHead::kTemporal}) {
+    ForecastModelConfig mc;
+    mc.head = head;
+    mc.d_model = 32;
+    mc.n_heads = 4;
+    mc.mlp_ratio = 2;
+    mc.dropout = 0.1;
+    auto model = make_forecaster(mc, series);
+    const auto checkpoint = (dir / "best.pt").string();
+    const auto options = ForecastTrainerOptions().epochs(2).lr(3e-3).batch_size(16).max_steps_per_epoch(5)
+                             .progress(false).checkpoint(checkpoint);
+    const auto result = train_forecaster(model, series, options, torch::kCUDA);
+    REQUIRE(result.epochs.size() == 2);
+    CHECK(std::isfinite(result.test.mse));
+    CHECK(model.ptr()->parameters().front().device().is_cuda());
+    // The GPU-written checkpoint, into a CPU model: the same test error up to float rounding.
+    auto on_cpu = make_forecaster(mc, series);
+    load_forecaster(on_cpu, checkpoint);
+    CHECK(on_cpu.ptr()->parameters().front().device().is_cpu());
+    CHECK(evaluate_forecaster(on_cpu, series, data::Split::kTest).mse == Approx(result.test.mse).epsilon(1e-4));
+  }
   fs::remove_all(dir);
 }
 

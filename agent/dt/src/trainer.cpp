@@ -341,7 +341,7 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
                    "run with a lower train.lr or train.grad_clip");
     }
     if (run.progress) {
-      // the loss is read (a device sync) only at logged steps; none is shown before the first
+      // the loss is read only at logged and checkpoint steps; none is shown before the first
       std::ostringstream extra;
       if (loss_logged) extra << "loss " << std::setprecision(4) << loss_value;
       bar.update(step, extra.str());

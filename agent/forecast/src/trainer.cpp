@@ -126,8 +126,11 @@ void save_forecaster(torch::nn::AnyModule& model, const std::string& path) {
 
 void load_forecaster(torch::nn::AnyModule& model, const std::string& path) {
   torch::serialize::InputArchive archive;
+  // onto the device the model is on now, whichever device wrote the file
+  const auto params = model.ptr()->parameters();
+  const auto device = params.empty() ? torch::Device(torch::kCPU) : params.front().device();
   try {
-    archive.load_from(path);
+    archive.load_from(path, device);
     model.ptr()->load(archive);
   } catch (const c10::Error& e) {
     fail("cannot load the forecaster checkpoint '", path, "': ", e.what_without_backtrace(),
