@@ -40,6 +40,9 @@ using namespace flowrl;
 
 namespace {
 
+// more rows than any machine this runs on would hold (D4RL's largest file has 2M)
+constexpr int64_t kMaxTransitions = 100000000;
+
 std::string default_policies_dir() {
   if (const char* env = std::getenv("FLOWRL_POLICIES_DIR"); env && *env) return env;
 #ifdef FLOWRL_SOURCE_POLICIES_DIR
@@ -91,7 +94,7 @@ int run(int argc, char** argv) {
       "json", po::value(&a.json), "also write a JSON report (rows, episodes, returns, checks)")(
       "no-progress", po::bool_switch(&a.no_progress), "no progress bar");
   po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, opts), vm);
+  po::store(po::command_line_parser(argc, argv).options(opts).positional({}).run(), vm);
   if (vm.count("help") || argc == 1) {
     std::cout << opts << "\n";
     return 0;
@@ -107,9 +110,15 @@ int run(int argc, char** argv) {
   const std::string env = envs::resolve_env_name(a.env);
   FLOWRL_CHECK(a.seed >= 0, "--seed must be >= 0, got ", a.seed, ".");
   check_thread_count(a.threads, 1, "--threads");
-  FLOWRL_CHECK(a.num_envs >= 0, "--num-envs must be >= 0 (0: 8 x threads), got ", a.num_envs, ".");
+  FLOWRL_CHECK(a.num_envs >= 0 && a.num_envs <= kMaxEnvCopies, "--num-envs must be between 0 (8 x threads) and ",
+               kMaxEnvCopies, ", got ", a.num_envs, ".");
+  FLOWRL_CHECK(a.transitions <= kMaxTransitions, "--transitions must be at most ", kMaxTransitions,
+               " (D4RL's largest file has 2,000,000 rows), got ", a.transitions, ".");
   check_output_folder(a.out, "--out");
   if (!a.json.empty()) check_output_folder(a.json, "--json");
+  if (a.policy != "random") check_not_input(a.out, "--out", a.policy, "the --policy file");
+  if (a.policy != "random") check_not_input(a.json, "--json", a.policy, "the --policy file");
+  check_not_input(a.json, "--json", a.out, "the --out dataset");
 
   collect::RolloutOptions ro;
   ro.env = env;

@@ -118,10 +118,12 @@ EnvSpec env_spec(const std::string& env) {
 
 // checks the shared options before any work is done
 void check_eval_args(const EvalArgs& args) {
-  FLOWRL_CHECK(args.episodes >= 1, "--episodes must be >= 1, got ", args.episodes);
+  FLOWRL_CHECK(args.episodes >= 1 && args.episodes <= kMaxEpisodes, "--episodes must be between 1 and ", kMaxEpisodes,
+               ", got ", args.episodes);
   FLOWRL_CHECK(args.seed.value_or(0) >= 0, "--seed must be >= 0, got ", args.seed.value_or(0));
   check_thread_count(args.threads, 1, "--threads");
-  FLOWRL_CHECK(args.num_envs >= 0, "--num-envs must be >= 0, got ", args.num_envs);
+  FLOWRL_CHECK(args.num_envs >= 0 && args.num_envs <= kMaxEnvCopies, "--num-envs must be between 0 and ",
+               kMaxEnvCopies, ", got ", args.num_envs);
   if (!args.json.empty()) check_output_folder(args.json, "--json");
 }
 
@@ -151,7 +153,9 @@ int run_checkpoint(EvalArgs args, const CheckpointArgs& c) {
   check_thread_count(c.torch_threads, 0, "--torch-threads", "the run's train.threads");
   check_thread_count(c.blas_threads, 0, "--blas-threads", "the run's train.blas_threads");
   for (double target : c.targets)
-    FLOWRL_CHECK(std::isfinite(target), "--target-return ", target, ": target returns must be finite numbers");
+    FLOWRL_CHECK(std::isfinite(target) && std::abs(target) <= kMaxTargetReturn, "--target-return ", target,
+                 ": target returns must be finite numbers within +-",
+                 static_cast<int64_t>(kMaxTargetReturn));
   const auto device = parse_device(c.device);
   auto agent = load_agent(c.run_dir, device);
   if (!args.seed) args.seed = static_cast<int64_t>(agent.config.eval.seed);  // as the run's own evaluations
@@ -237,7 +241,7 @@ int main(int argc, char** argv) {
     all.add(eval_options(eval)).add(policy_options(pol)).add(checkpoint_options(ckpt));
 
     po::variables_map vm;
-    po::store(po::parse_command_line(argc, argv, all), vm);
+    po::store(po::command_line_parser(argc, argv).options(all).positional({}).run(), vm);
     if (vm.count("help") || argc == 1) {
       std::cout << all << "\n";
       return 0;
@@ -248,6 +252,7 @@ int main(int argc, char** argv) {
     if (vm.count("seed")) eval.seed = vm["seed"].as<int64_t>();
 
     check_eval_args(eval);
+    check_not_input(eval.json, "--json", pol.policy, "the --policy file");
     // one agent kind per run
     FLOWRL_CHECK(pol.policy.empty() || ckpt.run_dir.empty(), "pass either --policy or --checkpoint, not both");
     if (!ckpt.run_dir.empty()) return run_checkpoint(eval, ckpt);

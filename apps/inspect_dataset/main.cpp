@@ -83,6 +83,7 @@ int run(int argc, char** argv) {
     return file.empty() && !vm.count("help") ? 2 : 0;
   }
   if (!json_out.empty()) check_output_folder(json_out, "--json");
+  check_not_input(json_out, "--json", file, "the dataset being inspected");
 
   // env first (its dims validate the file)
   data::D4RLReadOptions read;

@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
         "resume", po::value(&resume), "continue the run in this directory from its latest checkpoint")(
         "no-progress", "no progress bar");
     po::variables_map vm;
-    po::store(po::parse_command_line(argc, argv, desc), vm);
+    po::store(po::command_line_parser(argc, argv).options(desc).positional({}).run(), vm);
     po::notify(vm);
     if (vm.count("help") || argc == 1) {
       std::cout << desc << "\n";
@@ -59,7 +59,17 @@ int main(int argc, char** argv) {
       if (seed_given) cfg.set("train.seed", std::to_string(seed));
       if (!device.empty()) cfg.set("device", device);
     }
-    auto config = flowrl::TrainConfig::from(cfg);
+    // a bad value may come from an override: an error names them, since the message names the file
+    auto config = [&] {
+      try {
+        return flowrl::TrainConfig::from(cfg);
+      } catch (const flowrl::Error& e) {
+        if (sets.empty()) throw;
+        std::string listed;
+        for (const auto& s : sets) listed += (listed.empty() ? "" : ", ") + s;
+        flowrl::fail(e.what(), " (with --set overrides: ", listed, ")");
+      }
+    }();
     if (run.run_dir.empty() && !out.empty()) run.run_dir = out;
     if (run.run_dir.empty()) {  // runs/<config stems joined by '+'>-seed<S>
       std::string name;

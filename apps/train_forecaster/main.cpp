@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
         ("device,d", po::value(&device)->default_value("cpu"), "cpu or cuda");
     po::variables_map vm;
     try {
-      po::store(po::parse_command_line(argc, argv, options), vm);
+      po::store(po::command_line_parser(argc, argv).options(options).positional({}).run(), vm);
       po::notify(vm);
     } catch (const po::error& e) {
       std::cerr << "train-forecaster: " << e.what() << "\n" << options << "\n";

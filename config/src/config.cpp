@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -15,9 +16,12 @@ namespace {
 void flatten(const YAML::Node& node, const std::string& prefix, const std::string& source,
              std::map<std::string, std::vector<std::string>>& scalars, std::set<std::string>& lists) {
   if (node.IsMap()) {
+    std::set<std::string> seen;  // YAML forbids a key twice in one mapping; yaml-cpp keeps both
     for (const auto& kv : node) {
       const auto key = kv.first.as<std::string>();
-      flatten(kv.second, prefix.empty() ? key : prefix + "." + key, source, scalars, lists);
+      const auto dotted = prefix.empty() ? key : prefix + "." + key;
+      FLOWRL_CHECK(seen.insert(key).second, source, ": key '", dotted, "' appears twice; keep one");
+      flatten(kv.second, dotted, source, scalars, lists);
     }
   } else if (node.IsSequence()) {
     std::vector<std::string> items;
@@ -36,7 +40,10 @@ void flatten(const YAML::Node& node, const std::string& prefix, const std::strin
 
 YAML::Node parse_yaml(const std::string& text, const std::string& source) {
   try {
-    return YAML::Load(text);
+    const auto documents = YAML::LoadAll(text);
+    FLOWRL_CHECK(documents.size() <= 1, source, ": holds ", documents.size(), " YAML documents (separated by ---); ",
+                 "a config is one document: merge them, or pass each with its own --config");
+    return documents.empty() ? YAML::Node() : documents.front();
   } catch (const YAML::Exception& e) {
     fail(source, ": not valid YAML (line ", e.mark.line + 1, ", column ", e.mark.column + 1, "): ", e.msg);
   }
@@ -47,6 +54,7 @@ YAML::Node parse_yaml(const std::string& text, const std::string& source) {
 Config::Config(std::string source) : source_(std::move(source)) {}
 
 Config Config::load(const std::string& path) {
+  FLOWRL_CHECK(!std::filesystem::is_directory(path), "config file '", path, "' is a folder; pass a YAML file in it");
   std::ifstream in(path);
   FLOWRL_CHECK(in.good(), "cannot read config file '", path, "': check the path");
   std::stringstream buf;

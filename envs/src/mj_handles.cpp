@@ -1,4 +1,4 @@
-// mj_handles.cpp — checked MuJoCo loading, a per-process model cache, the warning route.
+// mj_handles.cpp — checked MuJoCo loading, a per-process model cache, the warning and error routes.
 #include "mj_handles.h"
 
 #include <flowrl/core/error.h>
@@ -14,6 +14,13 @@ namespace {
 
 void warning_to_stderr(const char* message) { std::fprintf(stderr, "MuJoCo warning: %s\n", message); }
 
+// MuJoCo's own error handler prints "Press Enter to exit", waits on stdin and exits; this one throws
+// instead (an allocation that fails, say), so the program reports the error and ends cleanly. The
+// x86-64 ABI's unwind tables let the exception pass through MuJoCo's C frames.
+[[noreturn]] void error_to_exception(const char* message) {
+  fail("MuJoCo: ", message, " (for an allocation: too many environment copies or too little memory)");
+}
+
 }  // namespace
 
 void check_mujoco_version() {
@@ -22,16 +29,17 @@ void check_mujoco_version() {
                "); rebuild flowrl against the installed libmujoco");
 }
 
-void install_warning_handler() {
+void install_mujoco_handlers() {
   static std::once_flag once;
   std::call_once(once, [] {
     if (mju_user_warning == nullptr) mju_user_warning = warning_to_stderr;
+    if (mju_user_error == nullptr) mju_user_error = error_to_exception;
   });
 }
 
 ModelPtr load_model(const std::string& path) {
   check_mujoco_version();
-  install_warning_handler();
+  install_mujoco_handlers();
   FLOWRL_CHECK(std::filesystem::is_regular_file(path), "MuJoCo model file ", path,
                " does not exist; set FLOWRL_ASSETS_DIR (or EnvOptions::assets_dir) to the folder "
                "holding hopper.xml, walker2d.xml and half_cheetah.xml");
@@ -66,6 +74,7 @@ SharedModel load_shared_model(const std::string& path) {
 }
 
 DataPtr make_data(const mjModel* model) {
+  install_mujoco_handlers();
   DataPtr data(mj_makeData(model));
   FLOWRL_CHECK(data != nullptr, "MuJoCo could not allocate mjData (out of memory?)");
   return data;

@@ -37,8 +37,9 @@ SharedModel load_shared_model(const std::string& path);
 /// A fresh mjData for `model`. Throws flowrl::Error if MuJoCo cannot allocate it.
 DataPtr make_data(const mjModel* model);
 
-/// Routes MuJoCo's warnings to stderr (instead of stdout and MUJOCO_LOG.TXT) unless the program
-/// installed its own handler. Called once, before the first model is loaded.
-void install_warning_handler();
+/// Routes MuJoCo's warnings to stderr (instead of stdout and MUJOCO_LOG.TXT) and turns its errors
+/// into flowrl::Error (instead of a "Press Enter to exit" prompt), unless the program installed its
+/// own handlers. Called before the first model is loaded and before mjData is made.
+void install_mujoco_handlers();
 
 }  // namespace flowrl::envs::detail

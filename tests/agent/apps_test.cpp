@@ -78,6 +78,21 @@ TEST_CASE("train-agent trains a run and evaluate-policy --checkpoint reproduces 
   CHECK(r.code != 0);
   CHECK_THAT(r.output, Contains("model.embedd_dim"));
 
+  // A word that is no option, and an --out that is a file, are refused (once: ignored; a raw
+  // filesystem error).
+  r = test::run_command(kTrain + " --config " + tmp.file("tiny.yaml") + " stray --out " + tmp.file("other"),
+                        tmp.file("log"));
+  CHECK(r.code == 1);
+  CHECK_THAT(r.output, Contains("too many positional options"));
+  r = test::run_command(kTrain + " --config " + tmp.file("tiny.yaml") + " --out " + dataset, tmp.file("log"));
+  CHECK(r.code == 1);
+  CHECK_THAT(r.output, Contains("cannot use " + dataset + " as the run directory"));
+  // A bad override is named as one (the message names the config file too).
+  r = test::run_command(kTrain + " --config " + tmp.file("tiny.yaml") + " --set train.steps=-1 --out " +
+                            tmp.file("other"), tmp.file("log"));
+  CHECK(r.code == 1);
+  CHECK_THAT(r.output, Contains("(with --set overrides: train.steps=-1)"));
+
   // A negative seed is refused (once: silently replaced by the config's).
   r = test::run_command(kTrain + " --config " + tmp.file("tiny.yaml") + " --seed -3 --out " + tmp.file("other"),
                         tmp.file("log"));

@@ -99,6 +99,12 @@ TEST_CASE("config errors name the file and the key", "[agent][config]") {
       {"eval:\n  targets: [3600, .inf]\n", "bad.yaml: key 'eval.targets'"},
       {"eval:\n  targets: [3600, 1e999]\n", "bad.yaml: key 'eval.targets'"},
       {"eval:\n  targets: [3600, .nan]\n", "bad.yaml: key 'eval.targets'"},
+      {"eval:\n  targets: [1e30]\n", "target returns must be finite numbers within +-10000000"},  // once: NaN actions
+      {"eval:\n  final_episodes: 100000000000\n", "must be at most 1000000"},  // once: std::bad_alloc
+      // YAML forbids a key twice in one mapping; yaml-cpp would keep both and read the first
+      {"train:\n  steps: 5\n  steps: 6\n", "bad.yaml: key 'train.steps' appears twice"},
+      {"train:\n  steps: 5\ntrain:\n  lr: 0.1\n", "bad.yaml: key 'train' appears twice"},
+      {"train:\n  steps: 5\n---\ntrain:\n  steps: 6\n", "bad.yaml: holds 2 YAML documents"},
   };
   for (const auto& c : cases) {
     INFO(c.section);
@@ -107,6 +113,8 @@ TEST_CASE("config errors name the file and the key", "[agent][config]") {
   }
   msg = message_of([&] { config::Config::load("/nonexistent/config.yaml"); });
   CHECK_THAT(msg, Catch::Contains("/nonexistent/config.yaml"));
+  msg = message_of([&] { config::Config::load(std::string(FLOWRL_SOURCE_DIR) + "/configs"); });  // once: read as an empty config
+  CHECK_THAT(msg, Catch::Contains("is a folder; pass a YAML file in it"));
   config::Config cfg;
   msg = message_of([&] { cfg.set("no-equals-sign"); });
   CHECK_THAT(msg, Catch::Contains("key=value"));

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 
 #include "agent_fixtures.h"
 #include "torch_support.h"
@@ -125,6 +126,39 @@ TEST_CASE("a run resumes only on the data it started with", "[agent][train][resu
                     Catch::Contains("is not the file run " + dir.file("run") + " was trained on") &&
                         Catch::Contains("put the original file back"));
   CHECK(load_checkpoint_state(*latest_checkpoint(dir.file("run"))).step == 10);  // untouched
+}
+
+TEST_CASE("a lost `latest` or an edited config.yaml is reported, not trained over", "[agent][train][resume]") {
+  test::TempDir dir;
+  const auto data = test::write_synthetic_hopper(dir);
+  const auto run = dir.file("run");
+  train(data, run, 10, false, {"train.checkpoint_every=10"});
+  // `latest` emptied (or deleted) by hand: the checkpoint beside it is named, not thrown away by a
+  // restart from update 0.
+  std::ofstream(run + "/checkpoints/latest").close();
+  CHECK_THROWS_WITH(train(data, run, 20, true, {"train.checkpoint_every=10"}),
+                    Catch::Contains("is missing or empty, but " + run + "/checkpoints holds the checkpoint step-00000010"));
+  std::filesystem::remove(run + "/checkpoints/latest");
+  CHECK_THROWS_WITH(load_agent(run), Catch::Contains("echo step-00000010 > " + run + "/checkpoints/latest"));
+  std::ofstream(run + "/checkpoints/latest") << "step-00000010\n";
+  // A model key that no longer matches the weights: named, for resume and for evaluation alike
+  // (once: a torch shape error in the first forward pass, or a silently different model).
+  CHECK_THROWS_WITH(train(data, run, 20, true, {"train.checkpoint_every=10", "model.embed_dim=16"}),
+                    Catch::Contains("model.embed_dim is 16 (trained: 32)"));
+  CHECK_THROWS_WITH(train(data, run, 20, true, {"train.checkpoint_every=10", "model.attention=softmax"}),
+                    Catch::Contains("model.attention is softmax (trained: flow)"));
+  {
+    std::ifstream in(run + "/config.yaml");
+    std::stringstream text;
+    text << in.rdbuf();
+    auto edited = text.str();
+    const auto at = edited.find("context: 5");
+    REQUIRE(at != std::string::npos);
+    edited.replace(at, 10, "context: 4");
+    std::ofstream(run + "/config.yaml") << edited;
+  }
+  CHECK_THROWS_WITH(load_agent(run), Catch::Contains("model.context is 4 (trained: 5)") &&
+                                         Catch::Contains("Was config.yaml edited?"));
 }
 
 TEST_CASE("a diverging run stops before it overwrites its last good checkpoint", "[agent][train]") {

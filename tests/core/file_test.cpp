@@ -78,3 +78,30 @@ TEST_CASE("check_output_folder names a missing folder before any work is done", 
                         Catch::Contains("the folder " + (dir / "missing").string() + " does not exist"));
   fs::remove_all(dir);
 }
+
+TEST_CASE("check_not_input refuses an output that is one of the inputs", "[core][file]") {
+  const auto dir = scratch("not-input");
+  const auto data = (dir / "data.hdf5").string();
+  std::ofstream(data) << "rows";
+  fs::create_symlink(data, dir / "link.hdf5");
+  // by name, by another spelling of the name, and through a link
+  for (const auto& out : {data, (dir / "." / "data.hdf5").string(), (dir / "link.hdf5").string()}) {
+    INFO(out);
+    CHECK_THROWS_WITH(flowrl::check_not_input(out, "--json", data, "the dataset"),
+                      Catch::Contains("--json " + out + " is the dataset too"));
+  }
+  // other files, and options left empty, pass
+  CHECK_NOTHROW(flowrl::check_not_input((dir / "data.json").string(), "--json", data, "the dataset"));
+  CHECK_NOTHROW(flowrl::check_not_input("", "--json", data, "the dataset"));
+  CHECK(read(data) == "rows");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("sync_to_disk flushes files and folders and names what it cannot open", "[core][file]") {
+  const auto dir = scratch("sync");
+  std::ofstream((dir / "a").string()) << "x";
+  CHECK_NOTHROW(flowrl::sync_to_disk((dir / "a").string()));
+  CHECK_NOTHROW(flowrl::sync_to_disk(dir.string()));
+  CHECK_THROWS_WITH(flowrl::sync_to_disk((dir / "missing").string()), Catch::Contains((dir / "missing").string()));
+  fs::remove_all(dir);
+}

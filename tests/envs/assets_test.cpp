@@ -2,6 +2,8 @@
 #include <flowrl/core/error.h>
 #include <flowrl/envs/assets.h>
 #include <flowrl/envs/gym_locomotion.h>
+#include <flowrl/envs/registry.h>
+#include <mujoco/mujoco.h>
 
 #include <catch2/catch.hpp>
 
@@ -98,4 +100,13 @@ TEST_CASE("MuJoCo load errors become flowrl::Error naming the file", "[envs][ass
 TEST_CASE("bad env options are errors", "[envs][assets]") {
   CHECK_THROWS_WITH(make_hopper(EnvOptions().reset_noise_scale(-1.0)), Catch::Contains("reset_noise_scale"));
   CHECK_THROWS_WITH(make_hopper(EnvOptions().max_episode_steps(0)), Catch::Contains("max_episode_steps"));
+}
+
+TEST_CASE("a MuJoCo error becomes a flowrl::Error, not a 'Press Enter' prompt", "[envs][assets]") {
+  // Making an env installs flowrl's handlers (unless the program set its own); MuJoCo's default
+  // error handler would print, wait for Enter on stdin and exit the process.
+  auto env = make_env("hopper");
+  REQUIRE(mju_user_error != nullptr);
+  CHECK_THROWS_WITH(mju_error("Could not allocate memory"),
+                    Catch::Contains("MuJoCo: Could not allocate memory") && Catch::Contains("too many environment copies"));
 }

@@ -66,6 +66,10 @@ TEST_CASE("temporal head: shapes, both horizon decodings, calendar embedding opt
   CHECK_THROWS_AS(net(torch::randn({2, 24, 6}), torch::rand({2, 24, 4}), torch::rand({2, 12, 4})), Error);
   CHECK_THROWS_AS(net(torch::randn({2, 24, 5}), torch::rand({2, 24, 3}), torch::rand({2, 12, 3})), Error);
   CHECK_THROWS_AS(TemporalForecaster(TemporalForecasterOptions(24, 12, 5, 4, small_backbone()).value_kernel(2)), Error);
+  // a kernel wider than the circular padding can wrap (once: torch's "Padding value causes wrapping around")
+  CHECK_THROWS_WITH(TemporalForecaster(TemporalForecasterOptions(4, 12, 5, 4, small_backbone()).value_kernel(11)),
+                    Catch::Contains("at most 2 x seq_len + 1 (9)"));
+  CHECK_NOTHROW(TemporalForecaster(TemporalForecasterOptions(4, 12, 5, 4, small_backbone()).value_kernel(9)));
 }
 
 TEST_CASE("instance norm: predictions follow a per-variate affine change of the input", "[forecast][models][norm]") {

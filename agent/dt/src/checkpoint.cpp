@@ -5,12 +5,15 @@
 #include <flowrl/core/file.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <mutex>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 namespace flowrl {
 namespace fs = std::filesystem;
@@ -63,7 +66,46 @@ void save_tensor_file(const T& source, const fs::path& path) {
   sync_to_disk(path.string());
 }
 
+// "k=v k=v ..." -> [(k, v), ...]
+std::vector<std::pair<std::string, std::string>> split_signature(const std::string& signature) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::istringstream in(signature);
+  std::string field;
+  while (in >> field) {
+    const auto eq = field.find('=');
+    out.emplace_back(field.substr(0, eq), eq == std::string::npos ? "" : field.substr(eq + 1));
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string model_signature(const DecisionTransformerOptions& m) {
+  std::ostringstream s;
+  s << "embed_dim=" << m.embed_dim() << " layers=" << m.layers() << " heads=" << m.heads()
+    << " context=" << m.context() << " max_ep_len=" << m.max_ep_len() << " dropout=" << m.dropout()
+    << " attention=" << (m.attention() == AttentionKind::kFlow ? "flow" : "softmax")
+    << " competition=" << (m.competition() ? "true" : "false") << " allocation=" << (m.allocation() ? "true" : "false")
+    << " clamp=" << m.clamp() << " activation=" << (m.activation() == Activation::kReLU ? "relu" : "gelu")
+    << " state_dim=" << m.state_dim() << " act_dim=" << m.act_dim();
+  return s.str();
+}
+
+void check_model_matches(const CheckpointState& state, const DecisionTransformerOptions& options,
+                         const std::string& checkpoint_dir) {
+  if (state.model.empty()) return;  // written before checkpoints recorded their model
+  const auto now = model_signature(options);
+  if (now == state.model) return;
+  const auto trained = split_signature(state.model), configured = split_signature(now);
+  std::ostringstream diff;
+  for (const auto& [key, value] : configured) {
+    for (const auto& [k, v] : trained) {
+      if (k == key && v != value) diff << (diff.tellp() > 0 ? ", " : "") << "model." << key << " is " << value << " (trained: " << v << ")";
+    }
+  }
+  fail("the run's config.yaml does not describe the model of ", checkpoint_dir, ": ", diff.str(),
+       ". Was config.yaml edited? Put the trained values back (they are in ", checkpoint_dir, "/state.yaml)");
+}
 
 std::string torch_rng_state(torch::Device device) {
   auto gen = default_generator(device);
@@ -105,6 +147,7 @@ void save_checkpoint(const std::string& run_dir, DecisionTransformer& model, tor
     << "state_dim: " << state.state_dim << "\n"
     << "act_dim: " << state.act_dim << "\n"
     << "dataset_rows: " << state.dataset_rows << "\n"
+    << "model: \"" << state.model << "\"\n"
     << "sampler_rng: \"" << state.sampler_rng << "\"\n"
     << "torch_rng: \"" << state.torch_rng << "\"\n"
     << "cuda_rng: \"" << state.cuda_rng << "\"\n"
@@ -126,11 +169,25 @@ void save_checkpoint(const std::string& run_dir, DecisionTransformer& model, tor
 }
 
 std::optional<std::string> latest_checkpoint(const std::string& run_dir) {
-  const fs::path latest = fs::path(run_dir) / "checkpoints" / "latest";
+  const fs::path root = fs::path(run_dir) / "checkpoints", latest = root / "latest";
+  FLOWRL_CHECK(!fs::is_directory(latest), latest.string(), " is a folder; it must be a file holding the name of the ",
+               "newest checkpoint folder: remove it");
   std::ifstream in(latest);
   std::string name;
-  if (!(in >> name)) return std::nullopt;
-  const auto dir = fs::path(run_dir) / "checkpoints" / name;
+  if (!(in >> name)) {
+    // No name: a run without checkpoints yet, unless checkpoint folders are there (then `latest`
+    // was lost or emptied by hand, and starting over would throw them away).
+    std::error_code ec;
+    std::string newest;
+    for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+      const auto n = it->path().filename().string();
+      if (it->is_directory() && n.rfind("step-", 0) == 0 && fs::exists(it->path() / "state.yaml")) newest = std::max(newest, n);
+    }
+    FLOWRL_CHECK(newest.empty(), latest.string(), " is missing or empty, but ", root.string(), " holds the checkpoint ",
+                 newest, ": write its name into ", latest.string(), " (echo ", newest, " > ", latest.string(), ")");
+    return std::nullopt;
+  }
+  const auto dir = root / name;
   // `latest` is swapped only after its folder is complete, so a missing one was damaged by hand
   FLOWRL_CHECK(fs::exists(dir / "state.yaml"), latest.string(), " names ", name, ", which is missing or has no ",
                "state.yaml; write the name of a complete checkpoint folder (see ", (fs::path(run_dir) / "checkpoints").string(),
@@ -145,6 +202,7 @@ CheckpointState load_checkpoint_state(const std::string& checkpoint_dir) {
   st.state_dim = cfg.get_int("state_dim", 0);
   st.act_dim = cfg.get_int("act_dim", 0);
   st.dataset_rows = cfg.get_int("dataset_rows", -1);
+  st.model = cfg.get_string("model", "");
   st.sampler_rng = cfg.get_string("sampler_rng", "");
   st.torch_rng = cfg.get_string("torch_rng", "");
   st.cuda_rng = cfg.get_string("cuda_rng", "");
@@ -180,6 +238,7 @@ LoadedAgent load_agent(const std::string& run_dir, torch::Device device) {
   agent.config = TrainConfig::from(cfg);
   auto st = load_checkpoint_state(*ckpt);
   agent.config.model.state_dim(st.state_dim).act_dim(st.act_dim);
+  check_model_matches(st, agent.config.model, *ckpt);
   agent.model = DecisionTransformer(agent.config.model);
   // The policy is the weight average when the run kept one, else the last iterate.
   agent.averaged = agent.config.train.ema_decay > 0;

@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace flowrl {
 
@@ -13,6 +14,11 @@ DTPolicy::DTPolicy(DecisionTransformer model, data::StateNormalizer normalizer, 
     : model_(std::move(model)), normalizer_(std::move(normalizer)), options_(options) {
   FLOWRL_CHECK(normalizer_.dim() == model_->options.state_dim(), "DTPolicy: the state normalizer has ",
                normalizer_.dim(), " dims, the model ", model_->options.state_dim());
+  FLOWRL_CHECK(std::isfinite(options_.target_return) && std::abs(options_.target_return) <= kMaxTargetReturn,
+               "DTPolicy: target return ", options_.target_return, " is not a finite number within +-",
+               static_cast<int64_t>(kMaxTargetReturn));
+  FLOWRL_CHECK(std::isfinite(options_.reward_scale) && options_.reward_scale > 0, "DTPolicy: reward_scale ",
+               options_.reward_scale, " must be a positive number");
   model_->eval();
   model_->to(options_.device);
 }

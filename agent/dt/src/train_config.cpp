@@ -1,5 +1,6 @@
 // Reads a TrainConfig from a strict YAML config.
 #include <flowrl/agent/train_config.h>
+#include <flowrl/agent/dt_policy.h>
 #include <flowrl/config/config.h>
 #include <flowrl/core/error.h>
 #include <flowrl/core/threads.h>
@@ -105,11 +106,14 @@ TrainConfig TrainConfig::from(config::Config& cfg) {
   e.seed = static_cast<uint64_t>(eval_seed);
   FLOWRL_CHECK(e.every >= 0 && e.episodes > 0 && e.final_episodes >= 0, cfg.source(),
                ": eval.every, eval.final_episodes must be >= 0 and eval.episodes positive");
+  FLOWRL_CHECK(e.episodes <= kMaxEpisodes && e.final_episodes <= kMaxEpisodes, cfg.source(),
+               ": keys 'eval.episodes' and 'eval.final_episodes' must be at most ", kMaxEpisodes);
   check_thread_count(e.threads, 1, cfg.source() + ": key 'eval.threads'");
   FLOWRL_CHECK(!e.targets.empty(), cfg.source(), ": key 'eval.targets' is empty");
   for (double target : e.targets)
-    FLOWRL_CHECK(std::isfinite(target), cfg.source(), ": key 'eval.targets' holds ", target,
-                 "; target returns must be finite numbers");
+    FLOWRL_CHECK(std::isfinite(target) && std::abs(target) <= kMaxTargetReturn, cfg.source(),
+                 ": key 'eval.targets' holds ", target, "; target returns must be finite numbers within +-",
+                 static_cast<int64_t>(kMaxTargetReturn));
 
   c.device = cfg.get_choice("device", "cpu", {"cpu", "cuda"});
   cfg.finish();

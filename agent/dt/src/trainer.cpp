@@ -139,7 +139,10 @@ std::ofstream open_log(const fs::path& path, const std::string& header) {
 class RunLock {
  public:
   explicit RunLock(const fs::path& dir) {
-    fs::create_directories(dir);
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    FLOWRL_CHECK(!ec && fs::is_directory(dir), "cannot use ", dir.string(), " as the run directory (",
+                 ec ? ec.message() : "it is a file", "): choose another --out");
     const auto path = (dir / ".lock").string();
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     FLOWRL_CHECK(fd_ >= 0, "cannot create ", path, ": check that the run directory is writable");
@@ -238,6 +241,7 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
     FLOWRL_CHECK(same_data, cfg.dataset.path, " is not the file run ", run.run_dir, " was trained on (its widths, ",
                  "rows or state statistics differ from ", *checkpoint, "/state.yaml): put the original file back, ",
                  "or start a new run on this one");
+    check_model_matches(st, cfg.model, *checkpoint);
     load_checkpoint_tensors(*checkpoint, model, &optimizer, average_ptr);
     sampler.set_rng_state(st.sampler_rng);
     set_torch_rng_state(st.torch_rng);
@@ -264,6 +268,7 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
     st.state_dim = cfg.model.state_dim();
     st.act_dim = cfg.model.act_dim();
     st.dataset_rows = dataset->size();
+    st.model = model_signature(cfg.model);
     return st;
   };
   auto evaluate_now = [&](int64_t episodes) {

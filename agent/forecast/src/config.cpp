@@ -91,6 +91,9 @@ ForecastConfig from_config(config::Config& cfg) {
   FLOWRL_CHECK(m.clamp > 0.0, source, ": config key 'model.clamp' must be positive, got ", m.clamp);
   FLOWRL_CHECK(m.value_kernel > 0 && m.value_kernel % 2 == 1, source,
                ": config key 'model.value_kernel' must be odd and positive, got ", m.value_kernel);
+  // the temporal head's circular padding wraps around the look-back window at most once
+  FLOWRL_CHECK(m.value_kernel / 2 <= d.seq_len, source, ": config key 'model.value_kernel' (", m.value_kernel,
+               ") must be at most 2 x data.seq_len + 1 (", 2 * d.seq_len + 1, ")");
 
   auto& t = c.train;
   const auto batch_size = cfg.get_int("train.batch_size", t.batch_size());

@@ -109,8 +109,9 @@ void TemporalForecasterImpl::reset() {
   const auto L = options.seq_len(), H = options.pred_len(), N = options.n_vars(), F = options.n_marks();
   FLOWRL_CHECK(L > 0 && H > 0 && N > 0 && F >= 0, "TemporalForecaster: seq_len, pred_len, n_vars must be positive "
                "and n_marks non-negative, got ", L, ", ", H, ", ", N, ", ", F);
-  FLOWRL_CHECK(options.value_kernel() > 0 && options.value_kernel() % 2 == 1,
-               "TemporalForecaster: value_kernel must be odd and positive, got ", options.value_kernel());
+  FLOWRL_CHECK(options.value_kernel() > 0 && options.value_kernel() % 2 == 1 && options.value_kernel() / 2 <= L,
+               "TemporalForecaster: value_kernel must be odd, positive and at most 2 x seq_len + 1 (", 2 * L + 1,
+               "), got ", options.value_kernel());
   const auto D = options.backbone().d_model();
   value_embedding = register_module(
       "value_embedding", torch::nn::Conv1d(torch::nn::Conv1dOptions(N, D, options.value_kernel())

@@ -22,6 +22,17 @@ inline void check_output_folder(const std::string& path, const std::string& what
                folder.string(), " does not exist; create it first");
 }
 
+/// Checks that the output `out` (given as option `out_what`) is not the input `in` (`in_what`),
+/// by name or as the same file: writing the one would destroy the other. Throws flowrl::Error.
+inline void check_not_input(const std::string& out, const std::string& out_what, const std::string& in,
+                            const std::string& in_what) {
+  if (out.empty() || in.empty()) return;
+  std::error_code e1, e2, e3;
+  const auto a = std::filesystem::weakly_canonical(out, e1), b = std::filesystem::weakly_canonical(in, e2);
+  const bool same = out == in || (!e1 && !e2 && a == b) || std::filesystem::equivalent(out, in, e3);
+  FLOWRL_CHECK(!same, out_what, " ", out, " is ", in_what, " too: one would overwrite the other; choose another path");
+}
+
 /// Flushes `path` (a file, or a folder and so the names in it) to the disk: what was written then
 /// survives a power loss or a stopped VM, not only a crash of this process. Throws flowrl::Error
 /// naming the path.

@@ -13,6 +13,12 @@ namespace flowrl {
 /// starting that many threads.
 inline constexpr int64_t kMaxThreads = 1024;
 
+/// The most environment copies one program steps at once (each holds a few MB of MuJoCo state).
+inline constexpr int64_t kMaxEnvCopies = 1024;
+
+/// The most episodes one evaluation runs (per target).
+inline constexpr int64_t kMaxEpisodes = 1000000;
+
 /// Throws flowrl::Error unless `min <= n <= kMaxThreads`; `what` names the option or key the user
 /// set (e.g. "--threads", "config.yaml: key 'train.threads'"), `zero_means` what 0 stands for when
 /// `min` is 0.

@@ -34,7 +34,19 @@ struct CheckpointState {
   int64_t state_dim = 0;             ///< observation width
   int64_t act_dim = 0;               ///< action width
   int64_t dataset_rows = -1;         ///< rows of the training file; -1 where a checkpoint predates the field
+  /// The model options the weights were trained with (model_signature()); empty where a checkpoint
+  /// predates the field.
+  std::string model;
 };
+
+/// The options of a Decision Transformer as one line of `key=value` pairs named as in the config
+/// (`model.` omitted), e.g. "embed_dim=128 layers=3 ...": what a checkpoint records of its model.
+std::string model_signature(const DecisionTransformerOptions& options);
+
+/// Checks that `options` (from a run's config.yaml) are the ones `state` was trained with; throws
+/// flowrl::Error naming each key that differs and the fix.
+void check_model_matches(const CheckpointState& state, const DecisionTransformerOptions& options,
+                         const std::string& checkpoint_dir);
 
 /// Writes a checkpoint of `step` under run_dir/checkpoints atomically and points `latest` at it;
 /// removes older checkpoints. `average` (optional) is the Polyak average of the weights. Throws

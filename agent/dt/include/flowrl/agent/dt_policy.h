@@ -15,6 +15,10 @@
 
 namespace flowrl {
 
+/// The largest target return (in absolute value) a DTPolicy takes: far beyond any locomotion
+/// return, and small enough that the return embedding stays finite in float32.
+inline constexpr double kMaxTargetReturn = 1e7;
+
 /// Options of DTPolicy.
 struct DTPolicyOptions {
   /// Target return (raw; divided by reward_scale for the first return-to-go).
