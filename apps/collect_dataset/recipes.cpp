@@ -102,6 +102,8 @@ data::D4RLDataset build_recipe(const Recipe& recipe, int64_t transitions, const 
     case RecipeKind::kStitch: {
       // as D4RL: the medium and expert datasets of the same seed, medium cut after its last done
       const int64_t half = total / 2;
+      FLOWRL_CHECK(half >= 1, "recipe ", recipe.id(), ": --transitions ", total, " is too small for its two halves; ",
+                   "pass at least 2000 (each half should hold a whole episode of up to 1000 steps).");
       const auto first = run(recipe.rungs.at(0), half, options.seed);
       const auto second = run(recipe.rungs.at(1), total - half, options.seed);
       return data::stitch_d4rl(first, second);
@@ -117,6 +119,9 @@ data::D4RLDataset build_recipe(const Recipe& recipe, int64_t transitions, const 
                      recipe.rungs.size(), " rungs.");
         auto part = run(recipe.rungs[r], rows, envs::derive_seed(options.seed, r));
         if (!last) part = data::trim_after_last_done(part);
+        FLOWRL_CHECK(part.size() > 0, "recipe ", recipe.id(), ": --transitions ", total, " leaves its part '",
+                     recipe.rungs[r].label, "' (", rows, " rows) without a finished episode; pass more transitions ",
+                     "(each part needs at least one whole episode, up to 1000 steps).");
         used += part.size();
         parts.push_back(std::move(part));
       }

@@ -257,6 +257,9 @@ int main(int argc, char** argv) {
     FLOWRL_CHECK(pol.policy.empty() || ckpt.run_dir.empty(), "pass either --policy or --checkpoint, not both");
     if (!ckpt.run_dir.empty()) return run_checkpoint(eval, ckpt);
     FLOWRL_CHECK(ckpt.targets.empty(), "--target-return needs --checkpoint RUN_DIR");
+    FLOWRL_CHECK(pol.policy != "random", "--policy random: evaluate-policy scores a policy file or a trained run; ",
+                 "a uniform-random policy is what D4RL's normalized score calls 0 (collect-dataset --policy random ",
+                 "makes its data)");
     FLOWRL_CHECK(!pol.policy.empty(), "no agent given; pass --policy FILE.h5 (an mlp-policy/1 file, e.g. "
                                       "data/policies/hopper-trpo.h5) or --checkpoint RUN_DIR (a train-agent run)");
     return run_behaviour_policy(eval, pol);

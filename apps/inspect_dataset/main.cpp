@@ -84,6 +84,7 @@ int run(int argc, char** argv) {
   }
   if (!json_out.empty()) check_output_folder(json_out, "--json");
   check_not_input(json_out, "--json", file, "the dataset being inspected");
+  FLOWRL_CHECK(max_steps >= 1, "--max-episode-steps must be >= 1, got ", max_steps);
 
   // env first (its dims validate the file)
   data::D4RLReadOptions read;

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -149,6 +150,7 @@ double Config::get_double(const std::string& key, double fallback) {
     out = std::strtod(text.c_str(), &end);
     FLOWRL_CHECK(!text.empty() && *end == '\0' && errno == 0, source_, ": key '", key, "' must be a number, got '",
                  text, "'");
+    FLOWRL_CHECK(std::isfinite(out), source_, ": key '", key, "' must be a finite number, got '", text, "'");
   }
   std::ostringstream s;
   s.precision(17);

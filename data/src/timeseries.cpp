@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <sstream>
@@ -143,12 +144,14 @@ bool parse_calendar_time(const std::string& text, CalendarTime& out) {
 // --- CSV ---
 
 TimeSeriesTable read_timeseries_csv(const std::string& path, const TimeSeriesCsvOptions& options) {
+  FLOWRL_CHECK(!std::filesystem::is_directory(path), "time-series CSV '", path, "' is a folder; name the CSV file in it");
   std::ifstream in(path, std::ios::binary);
   FLOWRL_CHECK(in.good(), "time-series CSV '", path, "' cannot be opened (", std::strerror(errno),
                "); check the path, or point the config at the folder that holds it (--set data.dir=DIR)");
   std::ostringstream buffer;
   buffer << in.rdbuf();
-  const std::string text = buffer.str();
+  std::string text = buffer.str();
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);  // a UTF-8 byte-order mark (spreadsheet exports)
 
   TimeSeriesTable table;
   table.path = path;

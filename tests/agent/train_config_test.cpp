@@ -91,6 +91,7 @@ TEST_CASE("config errors name the file and the key", "[agent][config]") {
       {"model:\n  dropout: 1.5\n", "bad.yaml: key 'model.dropout' must be in [0, 1)"},
       {"train:\n  weight_decay: -1\n", "bad.yaml: key 'train.weight_decay' must be >= 0"},
       {"train:\n  seed: -1\n", "bad.yaml: key 'train.seed' must be >= 0, got -1"},  // once: 2^64 - 1
+      {"train:\n  lr: inf\n", "bad.yaml: key 'train.lr' must be a finite number"},  // once: a diverged run
       {"eval:\n  seed: -2\n", "bad.yaml: key 'eval.seed' must be >= 0, got -2"},
       {"train:\n  batch_size: 1000000000\n", "bad.yaml: key 'train.batch_size' must be between 1 and 65536"},
       {"train:\n  threads: 100000\n", "bad.yaml: key 'train.threads' must be between 1 and 1024, got 100000"},

@@ -8,6 +8,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 
 using namespace flowrl;
 using namespace flowrl::behaviour;
@@ -165,6 +167,24 @@ TEST_CASE("malformed policy files are clear errors naming the file and key", "[b
   }
   CHECK_THROWS_WITH(MlpPolicy::load(text), Catch::Contains("not an HDF5 file"));
   std::remove(text.c_str());
+
+  // a policy file cut short: named as damaged (HDF5's own error stack is not printed)
+  const std::string whole = write("whole.h5", clip_spec()), cut = test::temp_path("cut.h5");
+  {
+    std::ifstream in(whole, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::ofstream(cut, std::ios::binary) << bytes.substr(0, 2000);
+  }
+  CHECK_THROWS_WITH(MlpPolicy::load(cut), Catch::Contains("cut.h5") && Catch::Contains("damaged"));
+  std::remove(cut.c_str());
+  // a file without the format attribute: not a policy
+  {
+    PolicySpec s = clip_spec();
+    s.string_attrs.erase("format");
+    const auto path = write("no_format.h5", s);
+    CHECK_THROWS_WITH(MlpPolicy::load(path), Catch::Contains("is not an mlp-policy/1 file"));
+  }
+  CHECK_THROWS_WITH(MlpPolicy::load("/tmp"), Catch::Contains("is a folder"));
 
   struct Case {
     const char* what;

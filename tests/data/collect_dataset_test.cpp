@@ -1,5 +1,6 @@
 // collect_dataset_test.cpp — the collect-dataset program end to end (skipped when not built).
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <flowrl/data/d4rl.h>
 #include <flowrl/data/episodes.h>
 
@@ -94,6 +95,21 @@ TEST_CASE("collect-dataset recipes: mixed has exactly N rows, usage errors exit 
   r = test::run_command(kExe + " --env hopper --policy random --out " + tmp.file("x.hdf5"), tmp.file("log"));
   CHECK(r.code != 0);
   CHECK_THAT(r.output, Contains("--transitions"));
+  // too few rows for a recipe's parts: said before anything is written (once: a concat_d4rl error)
+  r = test::run_command(kExe + " --env hopper --recipe mixed --transitions 50 --threads 1 --no-progress --out " +
+                            tmp.file("x.hdf5"), tmp.file("log"));
+  CHECK(r.code == 1);
+  CHECK_THAT(r.output, Contains("without a finished episode; pass more transitions"));
+  r = test::run_command(kExe + " --env hopper --recipe medium-expert --transitions 1 --no-progress --out " +
+                            tmp.file("x.hdf5"), tmp.file("log"));
+  CHECK(r.code == 1);
+  CHECK_THAT(r.output, Contains("too small for its two halves"));
+  CHECK_FALSE(std::filesystem::exists(tmp.file("x.hdf5")));
+  // an output that is an input is refused (once: the dataset was replaced by its JSON report)
+  r = test::run_command(kExe + " --env hopper --policy random --transitions 10 --out " + tmp.file("y.hdf5") +
+                            " --json " + tmp.file("y.hdf5"), tmp.file("log"));
+  CHECK(r.code == 1);
+  CHECK_THAT(r.output, Contains("one would overwrite the other"));
   r = test::run_command(kExe + " --env hopper --recipe nope --out " + tmp.file("x.hdf5"), tmp.file("log"));
   CHECK(r.code != 0);
   CHECK_THAT(r.output, Contains("unknown recipe") && Contains("medium-expert"));

@@ -62,6 +62,13 @@ TEST_CASE("read_timeseries_csv reads a benchmark-style CSV and moves the target 
     CHECK(raw.columns == std::vector<std::string>{"a", "OT", "b"});
     CHECK(raw.at(5, 1) == 110.0);
   }
+  SECTION("a UTF-8 byte-order mark before the header (spreadsheet exports)") {
+    const auto path = write_temp("bom.csv", "\xEF\xBB\xBF" "date,a,OT\n2016-07-01 00:00:00,1,2\n");
+    const auto bom = read_timeseries_csv(path);
+    CHECK(bom.columns == std::vector<std::string>{"a", "OT"});
+    CHECK(bom.rows() == 1);
+    std::remove(path.c_str());
+  }
   SECTION("slash dates, CRLF line ends and no final newline") {
     const auto slash = read_timeseries_csv(fixture("slash_dates.csv"));
     CHECK(slash.rows() == 10);
@@ -75,6 +82,7 @@ TEST_CASE("read_timeseries_csv reads a benchmark-style CSV and moves the target 
 TEST_CASE("read_timeseries_csv errors name the file, the line and the fix", "[data][timeseries][errors]") {
   const auto missing = error_of([] { read_timeseries_csv("/nonexistent/ETTh9.csv"); });
   CHECK_THAT(missing, Contains("/nonexistent/ETTh9.csv") && Contains("data.dir"));
+  CHECK_THAT(error_of([] { read_timeseries_csv("/"); }), Contains("is a folder"));
 
   const auto ragged_path = write_temp("ragged.csv", "date,a,OT\n2016-07-01 00:00:00,1,2\n2016-07-01 01:00:00,1\n");
   const auto ragged = error_of([&] { read_timeseries_csv(ragged_path); });

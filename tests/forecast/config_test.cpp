@@ -96,6 +96,7 @@ TEST_CASE("config errors name the key and the fix", "[forecast][config][errors]"
   CHECK_THAT(error_of([] { parse_forecast_config("model: {d_model: 10, n_heads: 3}\n"); }),
              Contains("model.d_model") && Contains("divisible"));
   CHECK_THAT(error_of([] { parse_forecast_config("model: {dropout: 1.5}\n"); }), Contains("'model.dropout'"));
+  CHECK_THAT(error_of([] { parse_forecast_config("seed: -1\n"); }), Contains("'seed' must be >= 0, got -1"));
   CHECK_THAT(error_of([] { parse_forecast_config("data: {seq_len: 4}\nmodel: {value_kernel: 11}\n"); }),
              Contains("'model.value_kernel' (11) must be at most 2 x data.seq_len + 1 (9)"));
   CHECK_THAT(error_of([] { parse_forecast_config("data: {split: weekly}\n"); }), Contains("'data.split'"));

@@ -35,10 +35,18 @@ std::vector<std::string> split_path(const std::string& path) {
 }  // namespace
 
 H5Reader::H5Reader(const std::string& path) : path_(path) {
+  FLOWRL_CHECK(!std::filesystem::is_directory(path), "policy file ", path, " is a folder; pass an .h5 file in it");
   FLOWRL_CHECK(std::filesystem::is_regular_file(path), "policy file ", path, " does not exist");
-  FLOWRL_CHECK(H5Fis_hdf5(path.c_str()) > 0, "policy file ", path, " is not an HDF5 file");
-  file_ = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  FLOWRL_CHECK(file_ >= 0, "cannot open policy file ", path);
+  // HDF5 would print its error stack for a damaged file; the message below says what matters
+  H5E_auto2_t print = nullptr;
+  void* print_data = nullptr;
+  H5Eget_auto2(H5E_DEFAULT, &print, &print_data);
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  const bool hdf5 = H5Fis_hdf5(path.c_str()) > 0;
+  if (hdf5) file_ = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  H5Eset_auto2(H5E_DEFAULT, print, print_data);
+  FLOWRL_CHECK(hdf5, "policy file ", path, " is not an HDF5 file");
+  FLOWRL_CHECK(file_ >= 0, "cannot open policy file ", path, ": the file is damaged (cut short?)");
 }
 
 H5Reader::~H5Reader() {

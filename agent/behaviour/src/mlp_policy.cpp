@@ -72,6 +72,8 @@ MlpPolicy MlpPolicy::load(const std::string& path) {
 
   // root attributes
   p.info_.file = path;
+  FLOWRL_CHECK(h5.has_attr("/", "format"), path, " is not an mlp-policy/1 file (no 'format' attribute on /",
+               h5.has("observations") ? "; it holds 'observations': a dataset, not a policy" : "", ")");
   p.info_.format = h5.attr_string("/", "format");
   FLOWRL_CHECK(p.info_.format == kFormat, path, ": format is '", p.info_.format, "', expected '", kFormat, "'");
   p.info_.env_id = h5.attr_string("/", "env_id");

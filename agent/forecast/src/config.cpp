@@ -45,6 +45,7 @@ ForecastConfig from_config(config::Config& cfg) {
   ForecastConfig c;
   c.name = cfg.get_string("name", c.name);
   c.seed = cfg.get_int("seed", c.seed);
+  FLOWRL_CHECK(c.seed >= 0, source, ": config key 'seed' must be >= 0, got ", c.seed);
   FLOWRL_CHECK(!c.name.empty() && c.name.find('/') == std::string::npos, source,
                ": config key 'name' must be a non-empty folder name without '/', got '", c.name, "'");
 
