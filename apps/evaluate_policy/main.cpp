@@ -255,7 +255,16 @@ int main(int argc, char** argv) {
     check_not_input(eval.json, "--json", pol.policy, "the --policy file");
     // one agent kind per run
     FLOWRL_CHECK(pol.policy.empty() || ckpt.run_dir.empty(), "pass either --policy or --checkpoint, not both");
-    if (!ckpt.run_dir.empty()) return run_checkpoint(eval, ckpt);
+    // options of the other agent kind would be ignored: say so instead
+    const auto given = [&](const char* name) { return vm.count(name) > 0 && !vm[name].defaulted(); };
+    if (!ckpt.run_dir.empty()) {
+      FLOWRL_CHECK(!pol.stochastic && !pol.noise_std, "--stochastic and --noise-std apply to --policy; a Decision ",
+                   "Transformer's actions are deterministic");
+      return run_checkpoint(eval, ckpt);
+    }
+    for (const char* name : {"device", "torch-threads", "blas-threads"})
+      FLOWRL_CHECK(!given(name), "--", name, " applies to --checkpoint (a behaviour policy runs on the CPU)");
+    FLOWRL_CHECK(!pol.noise_std || pol.stochastic, "--noise-std needs --stochastic (deterministic actions have no noise)");
     FLOWRL_CHECK(ckpt.targets.empty(), "--target-return needs --checkpoint RUN_DIR");
     FLOWRL_CHECK(pol.policy != "random", "--policy random: evaluate-policy scores a policy file or a trained run; ",
                  "a uniform-random policy is what D4RL's normalized score calls 0 (collect-dataset --policy random ",

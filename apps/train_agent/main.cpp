@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
       return vm.count("help") ? 0 : 2;
     }
 
+    FLOWRL_CHECK(!vm.count("out") || !out.empty(), "--out is empty; name the run directory, or leave --out out ",
+                 "for runs/<config>-seed<S>");
     const bool seed_given = vm.count("seed") > 0;
     FLOWRL_CHECK(!seed_given || seed >= 0, "--seed ", seed, ": a seed is a number >= 0");
     flowrl::TrainRunOptions run;

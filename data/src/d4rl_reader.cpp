@@ -148,7 +148,12 @@ class FileReader {
       std::vector<double> tmp(static_cast<size_t>(n));
       read(dset, H5T_NATIVE_DOUBLE, tmp.data(), key);
       check_finite(path_, key, tmp.data(), n, 1);
-      for (int64_t i = 0; i < n; ++i) out[i] = tmp[i] != 0.0;
+      for (int64_t i = 0; i < n; ++i) {
+        // whole non-negative numbers (nonzero: set); a fraction means another array under this name
+        FLOWRL_CHECK(tmp[i] >= 0.0 && tmp[i] == std::floor(tmp[i]), path_, ": '", key, "' holds ", tmp[i], " at row ",
+                     i, "; a flag must be 0 or 1 (is another array, e.g. rewards, stored under this name?)");
+        out[i] = tmp[i] != 0.0;
+      }
       return out;
     }
     // enum (h5py bool) or integer: read the integer values of its native type

@@ -99,6 +99,16 @@ TEST_CASE("load_d4rl reads flags stored as float and as (N,1), and variable-leng
   CHECK(got.terminals == std::vector<uint8_t>{0, 1, 0});
   CHECK(got.timeouts == std::vector<uint8_t>{0, 0, 1});
   CHECK(got.metadata.strings.at("algorithm") == "SAC");
+  // a fraction is no flag: another array stored under the name (once: every such row a terminal)
+  const auto wrong = tmp.file("wrong.hdf5");
+  {
+    RawH5 f(wrong);
+    f.floats("observations", {3, 3});
+    f.floats("actions", {3, 2});
+    f.floats("rewards", {3});
+    f.floats("terminals", {3}, {0, 0.83, 0});
+  }
+  CHECK_THROWS_WITH(load_d4rl(wrong), Catch::Contains("'terminals' holds 0.83 at row 1; a flag must be 0 or 1"));
 }
 
 TEST_CASE("load_d4rl options skip optional arrays and check dims", "[data]") {
