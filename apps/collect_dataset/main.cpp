@@ -131,8 +131,14 @@ int run(int argc, char** argv) {
   data::D4RLDataset ds;
   std::optional<collect::Behaviour> single;  // the one behaviour, when there is one
   std::string what;
+  // --check-episodes needs one policy file without extra noise: said before the collection
+  const auto check_ok = [&](const collect::Behaviour& b) { return b.policy != "random" && b.action_noise == 0.0; };
+  const char* check_needs = "--check-episodes needs a single policy file without --action-noise (not random, not a "
+                            "stitched or mixed recipe).";
   if (!a.recipe.empty()) {
     const collect::Recipe recipe = collect::find_recipe(env, a.recipe, a.policies_dir);
+    FLOWRL_CHECK(a.check_episodes == 0 || (recipe.kind == collect::RecipeKind::kSingle &&
+                                           check_ok(recipe.rungs.front().behaviour)), check_needs);
     for (const auto& rung : recipe.rungs)
       if (rung.behaviour.policy != "random")
         FLOWRL_CHECK(std::filesystem::exists(rung.behaviour.policy), "recipe ", recipe.id(), " needs ",
@@ -151,6 +157,7 @@ int run(int argc, char** argv) {
     b.stochastic = a.stochastic;
     b.noise_std = a.noise_std;
     b.action_noise = a.action_noise;
+    FLOWRL_CHECK(a.check_episodes == 0 || check_ok(b), check_needs);
     ro.transitions = a.transitions;
     ro.label = env;
     ds = collect::collect(b, ro);
@@ -205,9 +212,6 @@ int run(int argc, char** argv) {
   std::optional<envs::EvaluationResult> eval;
   double z = 0.0;
   if (a.check_episodes > 0) {
-    FLOWRL_CHECK(single && single->policy != "random" && single->action_noise == 0.0,
-                 "--check-episodes needs a single policy file without --action-noise (not random, not a stitched or "
-                 "mixed recipe).");
     behaviour::BehaviourPolicy policy(behaviour::MlpPolicy::load(single->policy),
                                       behaviour::BehaviourPolicyOptions()
                                           .stochastic(single->stochastic)

@@ -105,6 +105,12 @@ TEST_CASE("collect-dataset recipes: mixed has exactly N rows, usage errors exit 
   CHECK(r.code == 1);
   CHECK_THAT(r.output, Contains("too small for its two halves"));
   CHECK_FALSE(std::filesystem::exists(tmp.file("x.hdf5")));
+  // --check-episodes without a policy to check: said before collecting (once: after writing the file)
+  r = test::run_command(kExe + " --env hopper --policy random --transitions 10 --check-episodes 2 --out " +
+                            tmp.file("x.hdf5"), tmp.file("log"));
+  CHECK(r.code == 1);
+  CHECK_THAT(r.output, Contains("--check-episodes needs a single policy file"));
+  CHECK_FALSE(std::filesystem::exists(tmp.file("x.hdf5")));
   // an output that is an input is refused (once: the dataset was replaced by its JSON report)
   r = test::run_command(kExe + " --env hopper --policy random --transitions 10 --out " + tmp.file("y.hdf5") +
                             " --json " + tmp.file("y.hdf5"), tmp.file("log"));

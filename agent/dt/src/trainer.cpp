@@ -242,6 +242,8 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
                  "rows or state statistics differ from ", *checkpoint, "/state.yaml): put the original file back, ",
                  "or start a new run on this one");
     check_model_matches(st, cfg.model, *checkpoint);
+    FLOWRL_CHECK(st.step <= cfg.train.steps, *checkpoint, " holds ", st.step, " updates, more than the run's ",
+                 "train.steps (", cfg.train.steps, "): was config.yaml or state.yaml edited? Put train.steps back");
     load_checkpoint_tensors(*checkpoint, model, &optimizer, average_ptr);
     sampler.set_rng_state(st.sampler_rng);
     set_torch_rng_state(st.torch_rng);
