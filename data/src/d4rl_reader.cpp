@@ -363,6 +363,13 @@ D4RLDataset load_d4rl(const std::string& path, const D4RLReadOptions& options) {
                   "infos/action_log_probs");
   }
   check_expected_dims(path, obs_shape[1], act_shape[1], options);
+  // the simulator state of the named env, when the file carries it
+  if (const auto dims = options.env_name().empty() ? std::nullopt : d4rl_env_dims(options.env_name())) {
+    FLOWRL_CHECK(qpos_shape.empty() || qpos_shape[1] == dims->nq, where(path, "infos/qpos"), " has ", qpos_shape[1],
+                 " columns but environment '", options.env_name(), "' has nq = ", dims->nq, ".");
+    FLOWRL_CHECK(qvel_shape.empty() || qvel_shape[1] == dims->nv, where(path, "infos/qvel"), " has ", qvel_shape[1],
+                 " columns but environment '", options.env_name(), "' has nv = ", dims->nv, ".");
+  }
 
   // --- read each array once into its final buffer
   ds.observations = FloatMatrix(n, obs_shape[1]);

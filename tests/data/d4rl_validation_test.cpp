@@ -92,6 +92,21 @@ TEST_CASE("inconsistent row counts name the key and both counts", "[data][valida
   }
   CHECK_THAT(load_error(path2), Contains("key 'infos/qpos'") && Contains("8 rows"));
 
+  // simulator state of another width than the named env's (once: accepted)
+  const auto narrow = tmp.file("narrow-qpos.hdf5");
+  {
+    RawH5 f(narrow);
+    f.floats("observations", {10, 11});
+    f.floats("actions", {10, 3});
+    f.floats("rewards", {10});
+    f.bytes("terminals", {10}, std::vector<uint8_t>(10, 0));
+    f.floats("infos/qpos", {10, 3});
+    f.floats("infos/qvel", {10, 6});
+  }
+  CHECK_THAT(load_error(narrow, D4RLReadOptions().env_dims("hopper")),
+             Contains("'infos/qpos'") && Contains("has 3 columns but environment 'hopper' has nq = 6"));
+  CHECK_NOTHROW(load_d4rl(narrow));  // no env named: nothing to compare with
+
   const auto path3 = tmp.file("rows-timeouts.hdf5");
   {
     RawH5 f(path3);

@@ -13,7 +13,10 @@ TEST_CASE("inspect-dataset reports keys, rows, episodes and returns, also as JSO
   test::TempDir tmp;
   // hopper-sized: 11 obs, 3 actions; rewards 1 + i % 7 -> returns 10 and 18
   const auto path = tmp.file("hopper_medium-v2.hdf5");
-  data::write_d4rl(path, test::make_dataset({4, 3, 2}, "to-", 11, 3));
+  auto ds = test::make_dataset({4, 3, 2}, "to-", 11, 3);
+  ds.infos.qpos = data::DoubleMatrix(ds.size(), 6);  // hopper's simulator state: nq = nv = 6
+  ds.infos.qvel = data::DoubleMatrix(ds.size(), 6);
+  data::write_d4rl(path, ds);
   const auto json = tmp.file("report.json");
   const auto r = test::run_command(std::string(FLOWRL_INSPECT_DATASET_EXE) + " " + path + " --env hopper --json " + json,
                                    tmp.file("log"));
