@@ -87,6 +87,12 @@ TEST_CASE("train-agent trains a run and evaluate-policy --checkpoint reproduces 
   r = test::run_command(kTrain + " --config " + tmp.file("tiny.yaml") + " --out " + dataset, tmp.file("log"));
   CHECK(r.code == 1);
   CHECK_THAT(r.output, Contains("cannot use " + dataset + " as the run directory"));
+  std::filesystem::create_directories(tmp.file("full"));
+  std::ofstream(tmp.file("full/notes.txt")) << "mine";
+  r = test::run_command(kTrain + " --config " + tmp.file("tiny.yaml") + " --out " + tmp.file("full"), tmp.file("log"));
+  CHECK(r.code == 1);
+  CHECK_THAT(r.output, Contains("already holds files (notes.txt, ...) but no run"));
+  CHECK_FALSE(std::filesystem::exists(tmp.file("full/config.yaml")));
   // A bad override is named as one (the message names the config file too).
   r = test::run_command(kTrain + " --config " + tmp.file("tiny.yaml") + " --set train.steps=-1 --out " +
                             tmp.file("other"), tmp.file("log"));

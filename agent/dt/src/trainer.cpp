@@ -182,6 +182,12 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
   } else {
     FLOWRL_CHECK(!fs::exists(dir / "config.yaml"), run.run_dir,
                  " already holds a run: pass --resume to continue it, or choose another --out");
+    // a fresh run owns its folder: one holding other files (a mistyped --out) is left alone
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      FLOWRL_CHECK(it->path().filename() == ".lock", run.run_dir, " already holds files (", it->path().filename().string(),
+                   ", ...) but no run; choose a new or empty folder for --out");
+    }
   }
   torch::set_num_threads(static_cast<int>(cfg.train.threads));
   set_blas_threads(cfg.train.blas_threads);
