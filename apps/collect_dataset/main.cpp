@@ -116,8 +116,10 @@ int run(int argc, char** argv) {
                " (D4RL's largest file has 2,000,000 rows), got ", a.transitions, ".");
   check_output_folder(a.out, "--out");
   if (!a.json.empty()) check_output_folder(a.json, "--json");
-  if (a.policy != "random") check_not_input(a.out, "--out", a.policy, "the --policy file");
-  if (a.policy != "random") check_not_input(a.json, "--json", a.policy, "the --policy file");
+  if (a.policy != "random") {
+    check_not_input(a.out, "--out", a.policy, "the --policy file");
+    check_not_input(a.json, "--json", a.policy, "the --policy file");
+  }
   check_not_input(a.json, "--json", a.out, "the --out dataset");
 
   collect::RolloutOptions ro;

@@ -152,10 +152,7 @@ envs::EvaluationResult evaluate_once(const EvalArgs& args, envs::Policy& policy,
 int run_checkpoint(EvalArgs args, const CheckpointArgs& c) {
   check_thread_count(c.torch_threads, 0, "--torch-threads", "the run's train.threads");
   check_thread_count(c.blas_threads, 0, "--blas-threads", "the run's train.blas_threads");
-  for (double target : c.targets)
-    FLOWRL_CHECK(std::isfinite(target) && std::abs(target) <= kMaxTargetReturn, "--target-return ", target,
-                 ": target returns must be finite numbers within +-",
-                 static_cast<int64_t>(kMaxTargetReturn));
+  for (double target : c.targets) check_target_return(target, "--target-return");
   const auto device = parse_device(c.device);
   auto agent = load_agent(c.run_dir, device);
   if (!args.seed) args.seed = static_cast<int64_t>(agent.config.eval.seed);  // as the run's own evaluations

@@ -10,13 +10,16 @@
 
 namespace flowrl {
 
+void check_target_return(double target, const std::string& what) {
+  FLOWRL_CHECK(std::isfinite(target) && std::abs(target) <= kMaxTargetReturn, what, " ", target,
+               ": target returns must be finite numbers within +-", static_cast<int64_t>(kMaxTargetReturn));
+}
+
 DTPolicy::DTPolicy(DecisionTransformer model, data::StateNormalizer normalizer, DTPolicyOptions options)
     : model_(std::move(model)), normalizer_(std::move(normalizer)), options_(options) {
   FLOWRL_CHECK(normalizer_.dim() == model_->options.state_dim(), "DTPolicy: the state normalizer has ",
                normalizer_.dim(), " dims, the model ", model_->options.state_dim());
-  FLOWRL_CHECK(std::isfinite(options_.target_return) && std::abs(options_.target_return) <= kMaxTargetReturn,
-               "DTPolicy: target return ", options_.target_return, " is not a finite number within +-",
-               static_cast<int64_t>(kMaxTargetReturn));
+  check_target_return(options_.target_return, "DTPolicy: target return");
   FLOWRL_CHECK(std::isfinite(options_.reward_scale) && options_.reward_scale > 0, "DTPolicy: reward_scale ",
                options_.reward_scale, " must be a positive number");
   model_->eval();

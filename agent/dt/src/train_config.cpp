@@ -110,10 +110,7 @@ TrainConfig TrainConfig::from(config::Config& cfg) {
                ": keys 'eval.episodes' and 'eval.final_episodes' must be at most ", kMaxEpisodes);
   check_thread_count(e.threads, 1, cfg.source() + ": key 'eval.threads'");
   FLOWRL_CHECK(!e.targets.empty(), cfg.source(), ": key 'eval.targets' is empty");
-  for (double target : e.targets)
-    FLOWRL_CHECK(std::isfinite(target) && std::abs(target) <= kMaxTargetReturn, cfg.source(),
-                 ": key 'eval.targets' holds ", target, "; target returns must be finite numbers within +-",
-                 static_cast<int64_t>(kMaxTargetReturn));
+  for (double target : e.targets) check_target_return(target, cfg.source() + ": key 'eval.targets' holds");
 
   c.device = cfg.get_choice("device", "cpu", {"cpu", "cuda"});
   cfg.finish();

@@ -11,6 +11,7 @@
 #include <flowrl/envs/evaluate.h>
 
 #include <deque>
+#include <string>
 #include <vector>
 
 namespace flowrl {
@@ -18,6 +19,10 @@ namespace flowrl {
 /// The largest target return (in absolute value) a DTPolicy takes: far beyond any locomotion
 /// return, and small enough that the return embedding stays finite in float32.
 inline constexpr double kMaxTargetReturn = 1e7;
+
+/// Throws flowrl::Error unless `target` is finite and within +-kMaxTargetReturn; `what` names where
+/// it came from (an option, a config key).
+void check_target_return(double target, const std::string& what);
 
 /// Options of DTPolicy.
 struct DTPolicyOptions {
