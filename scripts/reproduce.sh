@@ -4,6 +4,8 @@
 #
 #   scripts/reproduce.sh [BUILD_DIR]            (default: build; build it first)
 #
+# Each finished run's scores are recorded in docs/runs/<protocol>/ (rl-results.py --record); commit
+# them, since runs/ holds checkpoints and stays on this machine.
 # Resumable: a finished run (eval-final.json present) is skipped, an interrupted one continues
 # from its latest checkpoint with train-agent --resume, and existing datasets are reused. Run it
 # again after an interruption. A run that fails (say, it diverges) is reported and the others go
@@ -17,6 +19,8 @@
 #   FLOWRL_DATASETS="medium medium-expert mixed"
 #   FLOWRL_BACKBONES="flow softmax"
 #   FLOWRL_ROWS=200000         rows of the medium dataset (medium-expert: twice; mixed: its recipe size)
+#   FLOWRL_SKIP_RECORDED=1     skip runs the ledger (docs/runs/<protocol>/) already holds, e.g. to go
+#                              on with a campaign on a machine without its run folders
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -61,6 +65,7 @@ for seed in $seeds; do
       for backbone in $backbones; do
         run="$runs_dir/$env-$dset-$backbone-seed$seed"
         if [ -f "$run/eval-final.json" ]; then continue; fi
+        if [ -n "${FLOWRL_SKIP_RECORDED:-}" ] && [ -f "docs/runs/$protocol/${run##*/}.json" ]; then continue; fi
         exec 9>"$runs_dir/.$env-$dset-$backbone-seed$seed.lock"
         if ! flock -n 9; then
           echo "== skip $run (another instance is on it)" >&2
@@ -81,6 +86,8 @@ for seed in $seeds; do
         if [ "$status" -ne 0 ]; then  # e.g. a diverged run: the others still run
           echo "== FAILED $run (train-agent exited with $status; its message is above)" >&2
           failed+=("$run")
+        else  # keep its scores in the committed ledger, docs/runs/$protocol/ (run folders stay here)
+          python3 scripts/rl-results.py --record "$runs_dir" "$data_dir" > /dev/null
         fi
         exec 9>&-
       done

@@ -4,9 +4,9 @@ import os
 import sys
 
 
-def parse_args(argv, doc, program):
-    """argv -> (FILE of --write or None, directories). --help prints `doc`; an unknown option or a
-    path that is not a directory exits with a message."""
+def parse_args(argv, doc, program, must_exist=True):
+    """argv -> (FILE of --write or None, directories). --help prints `doc`; an unknown option, or a
+    path that is a file (or, with must_exist, missing), exits with a message."""
     if any(a in ("-h", "--help") for a in argv):
         print(doc.strip())
         sys.exit(0)
@@ -14,7 +14,7 @@ def parse_args(argv, doc, program):
     for a in rest:
         if a.startswith("-"):
             sys.exit(f"{program}: unknown option {a} (see --help)")
-        if not os.path.isdir(a):
+        if (must_exist or os.path.exists(a)) and not os.path.isdir(a):
             sys.exit(f"{program}: {a} is not a directory (see --help)")
     return write, rest
 

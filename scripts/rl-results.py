@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """rl-results.py — the Agents tables of docs/results.md from fast-cpu train-agent runs.
 
-    python3 scripts/rl-results.py [--write FILE.md] [RUNS_DIR [DATA_DIR]]
+    python3 scripts/rl-results.py [--write FILE.md] [--record] [RUNS_DIR [DATA_DIR]]
                                   (defaults: runs/fast-cpu data/generated)
 
 Reads RUNS_DIR/<env>-<dataset>-<flow|softmax>-seed<S>/eval-final.json (written by train-agent after
@@ -13,7 +13,14 @@ data's statistics DATA_DIR/<env>-<dataset>.hdf5.json (inspect-dataset --json). P
       halfcheetah 12000, walker2d 5000): Flowformer-DT at or above the data's average (medium, mixed),
       at or above 90% of the expert's score (medium-expert), and no worse than softmax-DT on average;
   (3) per run: scores, training and evaluation wall time.
-Unfinished runs are not counted. With --write, the output replaces the text between
+Unfinished runs are not counted.
+
+Run folders are large and stay on the machine that trained them, so every finished run is also
+kept, as a small JSON record, in the ledger docs/runs/PROTOCOL/<run>.json (scores per target, the
+per-episode normalized returns and lengths, the periodic evaluations, wall times), and the behaviour
+data's statistics in docs/runs/data.json. --record writes the records of RUNS_DIR's finished runs
+and DATA_DIR's statistics into the ledger (scripts/reproduce.sh does so after each run). The tables
+are made from the ledger and RUNS_DIR together; a run folder wins over its ledger record. With --write, the output replaces the text between
 `<!-- rl-results:PROTOCOL:begin -->` and `<!-- rl-results:PROTOCOL:end -->` in FILE.md, where PROTOCOL is
 the name of RUNS_DIR (fast-cpu, fast-cpu-10k). Standard library only.
 """
@@ -21,10 +28,13 @@ import csv
 import glob
 import json
 import os
+import re
 import statistics
 import sys
 
 from results_md import emit, parse_args
+
+LEDGER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "runs")
 
 ENVS = ["hopper", "halfcheetah", "walker2d"]
 DATASETS = ["medium", "medium-expert", "mixed"]
@@ -35,48 +45,123 @@ TARGETS = {"hopper": (3600.0, 1800.0), "halfcheetah": (12000.0, 6000.0), "walker
 EXPERT = {"hopper": 108.9, "halfcheetah": 94.2, "walker2d": 107.4}
 
 
-def load_runs(runs_dir):
-    runs = {}
-    for path in sorted(glob.glob(os.path.join(runs_dir, "*", "eval-final.json"))):
-        run_dir = os.path.dirname(path)
-        base, seed = os.path.basename(run_dir).rsplit("-seed", 1)
-        env_dset, backbone = base.rsplit("-", 1)
-        env, dset = env_dset.split("-", 1)
-        with open(path) as f:
-            doc = json.load(f)
-        scores, eval_s, episodes = {}, 0.0, 0
-        for t in doc["targets"]:
-            ev = t["evaluation"]
-            scores[float(t["target"])] = ev["normalized_return"]["mean"]
-            eval_s += ev["wall_seconds"]
-            episodes = ev["episodes"]
-        train_s, rate = None, None
-        log = os.path.join(run_dir, "log.csv")
-        if os.path.exists(log):
-            with open(log) as f:
-                rows = list(csv.DictReader(f))
-            if rows:
-                # a resumed run restarts the clock: add up the segments
-                train_s, previous = 0.0, 0.0
-                for row in rows:
-                    elapsed = float(row["elapsed_s"])
-                    if elapsed < previous:
-                        train_s += previous
-                    previous = elapsed
+def parse_run_name(name):
+    """"hopper-medium-expert-flow-seed1" -> (env, dataset, backbone, seed)."""
+    base, seed = name.rsplit("-seed", 1)
+    env_dset, backbone = base.rsplit("-", 1)
+    env, dset = env_dset.split("-", 1)
+    return env, dset, backbone, int(seed)
+
+
+def read_csv(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+def record_from_run(run_dir):
+    """The ledger record of a finished run folder (one with eval-final.json)."""
+    name = os.path.basename(os.path.normpath(run_dir))
+    env, dset, backbone, seed = parse_run_name(name)
+    with open(os.path.join(run_dir, "eval-final.json")) as f:
+        doc = json.load(f)
+    scores, per_episode, eval_s, episodes = {}, {}, 0.0, 0
+    for t in doc["targets"]:
+        ev = t["evaluation"]
+        key = f"{float(t['target']):g}"
+        scores[key] = ev["normalized_return"]["mean"]
+        per_episode[key] = {"normalized_return": [e["normalized_return"] for e in ev["per_episode"]],
+                            "length": [e["length"] for e in ev["per_episode"]]}
+        eval_s += ev["wall_seconds"]
+        episodes = ev["episodes"]
+    train_s, rate = None, None
+    rows = read_csv(os.path.join(run_dir, "log.csv"))
+    if rows:
+        # a resumed run restarts the clock: add up the segments
+        train_s, previous = 0.0, 0.0
+        for row in rows:
+            elapsed = float(row["elapsed_s"])
+            if elapsed < previous:
                 train_s += previous
-                rate = float(rows[-1]["step"]) / train_s if train_s > 0 else None
-        runs.setdefault((env, dset, backbone), []).append(
-            {"seed": int(seed), "scores": scores, "step": doc.get("step"), "episodes": episodes,
-             "eval_s": eval_s, "train_s": train_s, "rate": rate, "name": os.path.basename(run_dir)})
+            previous = elapsed
+        train_s += previous
+        rate = float(rows[-1]["step"]) / train_s if train_s > 0 else None
+    periodic = [{"step": int(r["step"]), "target": float(r["target"]), "episodes": int(r["episodes"]),
+                 "normalized_mean": float(r["normalized_mean"])}
+                for r in read_csv(os.path.join(run_dir, "eval.csv")) if r.get("normalized_mean") not in (None, "")]
+    return {"name": name, "env": env, "dataset": dset, "backbone": backbone, "seed": seed,
+            "step": doc.get("step"), "episodes": episodes, "eval_s": eval_s, "train_s": train_s, "rate": rate,
+            "scores": scores, "per_episode": per_episode, "periodic_evaluations": periodic,
+            "source": "recorded by rl-results.py --record from the run folder's eval-final.json, log.csv and eval.csv"}
+
+
+def load_runs(runs_dir, protocol):
+    """(env, dataset, backbone) -> list of run records: the ledger's, replaced by RUNS_DIR's finished runs."""
+    records = {}
+    for path in sorted(glob.glob(os.path.join(LEDGER, protocol, "*.json"))):
+        with open(path) as f:
+            r = json.load(f)
+        records[r["name"]] = r
+    for path in sorted(glob.glob(os.path.join(runs_dir, "*", "eval-final.json"))):
+        r = record_from_run(os.path.dirname(path))
+        records[r["name"]] = r
+    runs = {}
+    for r in records.values():
+        r["scores"] = {float(t): v for t, v in r["scores"].items()}
+        runs.setdefault((r["env"], r["dataset"], r["backbone"]), []).append(r)
     return runs
 
 
+def write_json(path, doc):
+    text = json.dumps(doc, indent=1, sort_keys=True)
+    # one line per list of numbers (the per-episode lists), so a record stays short
+    text = re.sub(r"\[[-0-9.,eE\s]*\]", lambda m: "[" + ", ".join(m.group(0)[1:-1].split()).replace(",,", ",") + "]", text)
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text + "\n")
+    os.replace(tmp, path)
+
+
+def record(runs_dir, data_dir, protocol):
+    """Copies RUNS_DIR's finished runs and DATA_DIR's statistics into the ledger."""
+    os.makedirs(os.path.join(LEDGER, protocol), exist_ok=True)
+    for path in sorted(glob.glob(os.path.join(runs_dir, "*", "eval-final.json"))):
+        r = record_from_run(os.path.dirname(path))
+        write_json(os.path.join(LEDGER, protocol, r["name"] + ".json"), r)
+        print(f"recorded {protocol}/{r['name']}", file=sys.stderr)
+    data_path = os.path.join(LEDGER, "data.json")
+    data = {}
+    if os.path.exists(data_path):
+        with open(data_path) as f:
+            data = json.load(f)
+    changed = False
+    for path in sorted(glob.glob(os.path.join(data_dir, "*.hdf5.json"))):
+        with open(path) as f:
+            doc = json.load(f)
+        key = os.path.basename(path)[: -len(".hdf5.json")]
+        entry = {"rows": doc.get("rows"), "episodes": doc.get("episodes"),
+                 "return_mean": doc.get("returns", {}).get("mean"),
+                 "normalized_mean": doc["normalized_returns"]["mean"]}
+        if data.get(key) != entry:
+            data[key], changed = entry, True
+    if changed:
+        write_json(data_path, data)
+
+
 def data_score(data_dir, env, dset):
+    """The behaviour data's normalized mean: DATA_DIR's inspect-dataset JSON, else the ledger's."""
     path = os.path.join(data_dir, f"{env}-{dset}.hdf5.json")
-    if not os.path.exists(path):
-        return None
-    with open(path) as f:
-        return json.load(f)["normalized_returns"]["mean"]
+    if os.path.exists(path):
+        with open(path) as f:
+            return json.load(f)["normalized_returns"]["mean"]
+    ledger = os.path.join(LEDGER, "data.json")
+    if os.path.exists(ledger):
+        with open(ledger) as f:
+            entry = json.load(f).get(f"{env}-{dset}")
+        if entry:
+            return entry["normalized_mean"]
+    return None
 
 
 def summary(values):
@@ -96,10 +181,16 @@ def cell(entries, target):
 
 
 def main():
-    write, args = parse_args(sys.argv[1:], __doc__, "rl-results.py")
+    argv = sys.argv[1:]
+    do_record = "--record" in argv
+    argv = [a for a in argv if a != "--record"]
+    write, args = parse_args(argv, __doc__, "rl-results.py", must_exist=False)
     runs_dir = args[0] if args else "runs/fast-cpu"
     data_dir = args[1] if len(args) > 1 else "data/generated"
-    runs = load_runs(runs_dir)
+    protocol = os.path.basename(os.path.normpath(runs_dir))
+    if do_record:
+        record(runs_dir, data_dir, protocol)
+    runs = load_runs(runs_dir, protocol)
     out = []
 
     out.append("| dataset | behaviour data | Flowformer-DT, higher target | Flowformer-DT, lower target | "
@@ -163,7 +254,6 @@ def main():
     if not runs:
         out.append("| (no finished run yet) | | | | | | |")
 
-    protocol = os.path.basename(os.path.normpath(runs_dir))
     emit("\n".join(out) + "\n", write, f"rl-results:{protocol}", "rl-results.py")
 
 if __name__ == "__main__":
