@@ -87,7 +87,8 @@ for seed in $seeds; do
           echo "== FAILED $run (train-agent exited with $status; its message is above)" >&2
           failed+=("$run")
         else  # keep its scores in the committed ledger, docs/runs/$protocol/ (run folders stay here)
-          python3 scripts/rl-results.py --record "$runs_dir" "$data_dir" > /dev/null
+          python3 scripts/rl-results.py --record "$runs_dir" "$data_dir" > /dev/null ||
+            echo "== WARNING: could not record $run in docs/runs/$protocol/ (the message is above)" >&2
         fi
         exec 9>&-
       done

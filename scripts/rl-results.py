@@ -96,6 +96,20 @@ def record_from_run(run_dir):
             "source": "recorded by rl-results.py --record from the run folder's eval-final.json, log.csv and eval.csv"}
 
 
+def finished_runs(runs_dir):
+    """The records of RUNS_DIR's finished runs; a run whose eval-final.json cannot be read (cut short,
+    edited by hand) is named on stderr and left out, so it neither counts nor stops the others."""
+    records = []
+    for path in sorted(glob.glob(os.path.join(runs_dir, "*", "eval-final.json"))):
+        try:
+            records.append(record_from_run(os.path.dirname(path)))
+        except (ValueError, KeyError, TypeError) as e:
+            print(f"rl-results.py: {path}: not a train-agent eval-final.json ({type(e).__name__}: {e}); "
+                  f"left out. Re-run the final evaluation with evaluate-policy --json, or remove the file "
+                  f"and run scripts/reproduce.sh to train that run again", file=sys.stderr)
+    return records
+
+
 def load_runs(runs_dir, protocol):
     """(env, dataset, backbone) -> list of run records: the ledger's, replaced by RUNS_DIR's finished runs."""
     records = {}
@@ -103,8 +117,7 @@ def load_runs(runs_dir, protocol):
         with open(path) as f:
             r = json.load(f)
         records[r["name"]] = r
-    for path in sorted(glob.glob(os.path.join(runs_dir, "*", "eval-final.json"))):
-        r = record_from_run(os.path.dirname(path))
+    for r in finished_runs(runs_dir):
         records[r["name"]] = r
     runs = {}
     for r in records.values():
@@ -126,8 +139,7 @@ def write_json(path, doc):
 def record(runs_dir, data_dir, protocol):
     """Copies RUNS_DIR's finished runs and DATA_DIR's statistics into the ledger."""
     os.makedirs(os.path.join(LEDGER, protocol), exist_ok=True)
-    for path in sorted(glob.glob(os.path.join(runs_dir, "*", "eval-final.json"))):
-        r = record_from_run(os.path.dirname(path))
+    for r in finished_runs(runs_dir):
         write_json(os.path.join(LEDGER, protocol, r["name"] + ".json"), r)
         print(f"recorded {protocol}/{r['name']}", file=sys.stderr)
     data_path = os.path.join(LEDGER, "data.json")
