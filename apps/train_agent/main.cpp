@@ -61,17 +61,7 @@ int main(int argc, char** argv) {
       if (seed_given) cfg.set("train.seed", std::to_string(seed));
       if (!device.empty()) cfg.set("device", device);
     }
-    // a bad value may come from an override: an error names them, since the message names the file
-    auto config = [&] {
-      try {
-        return flowrl::TrainConfig::from(cfg);
-      } catch (const flowrl::Error& e) {
-        if (sets.empty()) throw;
-        std::string listed;
-        for (const auto& s : sets) listed += (listed.empty() ? "" : ", ") + s;
-        flowrl::fail(e.what(), " (with --set overrides: ", listed, ")");
-      }
-    }();
+    auto config = flowrl::config::read_noting_overrides(sets, [&] { return flowrl::TrainConfig::from(cfg); });
     if (run.run_dir.empty() && !out.empty()) run.run_dir = out;
     if (run.run_dir.empty()) {  // runs/<config stems joined by '+'>-seed<S>
       std::string name;

@@ -99,6 +99,19 @@ TEST_CASE("train-agent trains a run and evaluate-policy --checkpoint reproduces 
   CHECK(r.code == 1);
   CHECK_THAT(r.output, Contains("(with --set overrides: train.steps=-1)"));
 
+  // A run that fails before it writes anything (here: no such dataset) leaves no folder behind
+  // (once: a folder holding only .lock), but an existing empty --out folder stays.
+  r = test::run_command(kTrain + " --config " + tmp.file("tiny.yaml") + " --set dataset.path=" + tmp.file("none.hdf5") +
+                            " --out " + tmp.file("fresh/run"), tmp.file("log"));
+  CHECK(r.code == 1);
+  CHECK_THAT(r.output, Contains("none.hdf5"));
+  CHECK_FALSE(std::filesystem::exists(tmp.file("fresh")));
+  std::filesystem::create_directories(tmp.file("empty"));
+  r = test::run_command(kTrain + " --config " + tmp.file("tiny.yaml") + " --set dataset.path=" + tmp.file("none.hdf5") +
+                            " --out " + tmp.file("empty"), tmp.file("log"));
+  CHECK(r.code == 1);
+  CHECK(std::filesystem::is_directory(tmp.file("empty")));
+
   // A negative seed is refused (once: silently replaced by the config's).
   r = test::run_command(kTrain + " --config " + tmp.file("tiny.yaml") + " --seed -3 --out " + tmp.file("other"),
                         tmp.file("log"));

@@ -11,6 +11,8 @@
 #include <vector>
 
 using namespace flowrl;
+using Catch::Matchers::Contains;
+using Catch::Matchers::EndsWith;
 
 namespace {
 std::string message_of(const std::function<void()>& f) {
@@ -55,6 +57,21 @@ TEST_CASE("set overrides and the resolved config round-trips", "[agent][config]"
   CHECK(c2.model.heads() == 1);
   CHECK(c2.eval.targets == c.eval.targets);
   CHECK(c2.dataset.env == "walker2d");
+}
+
+TEST_CASE("read_noting_overrides names the --set overrides in an error and only then", "[agent][config]") {
+  auto cfg = config::Config::parse("dataset:\n  path: a.hdf5\n  env: walker2d\n", "x.yaml");
+  const std::vector<std::string> sets{"train.steps=-1", "model.heads=1"};
+  for (const auto& s : sets) cfg.set(s);
+  const auto read = [&] { return TrainConfig::from(cfg); };
+  const auto with = message_of([&] { config::read_noting_overrides(sets, read); });
+  CHECK_THAT(with, Contains("x.yaml") && Contains("train.steps") &&
+                       EndsWith("(with --set overrides: train.steps=-1, model.heads=1)"));
+  const auto without = message_of([&] { config::read_noting_overrides({}, read); });
+  CHECK(without == message_of(read));  // no overrides: the error as it was
+  CHECK_THAT(without, !Contains("--set overrides"));
+  cfg.set("train.steps=5");
+  CHECK(config::read_noting_overrides(sets, read).train.steps == 5);  // no error: the value
 }
 
 TEST_CASE("config errors name the file and the key", "[agent][config]") {

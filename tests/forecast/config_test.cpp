@@ -76,6 +76,9 @@ TEST_CASE("set overrides dotted keys with YAML-typed values", "[forecast][config
   CHECK_THAT(error_of([] { parse_forecast_config(kMinimal, {"name.x=1"}); }), Contains("'name' is a value"));
   CHECK_THAT(error_of([] { parse_forecast_config(kMinimal, {"train.lrr=1"}); }),
              Contains("unknown config key 'train.lrr'") && Contains("--set"));
+  // a bad value names the overrides, since one of them may be its cause
+  CHECK_THAT(error_of([] { parse_forecast_config(kMinimal, {"train.lr=-1", "seed=3"}); }),
+             Contains("'train.lr' must be positive") && Contains("(with --set overrides: train.lr=-1, seed=3)"));
 }
 
 TEST_CASE("config errors name the key and the fix", "[forecast][config][errors]") {

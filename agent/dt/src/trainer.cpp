@@ -22,6 +22,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -135,11 +136,14 @@ std::ofstream open_log(const fs::path& path, const std::string& header) {
 
 // An exclusive flock on RUN_DIR/.lock for as long as a process trains the run, so that a second
 // train-agent on the same directory stops with an error instead of interleaving checkpoints. The
-// kernel drops the lock when the process exits, however it exits.
+// kernel drops the lock when the process exits, however it exits. A folder the lock created is
+// removed again when an error ends the run before it wrote anything there (say, a mistyped dataset
+// path), so a failed command leaves no folder behind.
 class RunLock {
  public:
-  explicit RunLock(const fs::path& dir) {
+  explicit RunLock(const fs::path& dir) : dir_(dir) {
     std::error_code ec;
+    for (fs::path p = dir; !p.empty() && !fs::exists(p, ec) && !ec; p = p.parent_path()) created_top_ = p;
     fs::create_directories(dir, ec);
     FLOWRL_CHECK(!ec && fs::is_directory(dir), "cannot use ", dir.string(), " as the run directory (",
                  ec ? ec.message() : "it is a file", "): choose another --out");
@@ -152,11 +156,33 @@ class RunLock {
            " is locked): wait for it to finish, or choose another --out");
     }
   }
-  ~RunLock() { ::close(fd_); }
+  ~RunLock() {
+    if (!created_top_.empty() && std::uncaught_exceptions() > uncaught_ && only_the_lock()) {
+      std::error_code ec;
+      fs::remove(dir_ / ".lock", ec);  // unlinked while still held, then the folders it created
+      ::close(fd_);
+      for (fs::path p = dir_; !p.empty(); p = p.parent_path()) {
+        if (!fs::remove(p, ec) || p == created_top_) break;  // a folder that is not empty stays
+      }
+      return;
+    }
+    ::close(fd_);
+  }
   RunLock(const RunLock&) = delete;
   RunLock& operator=(const RunLock&) = delete;
 
  private:
+  bool only_the_lock() const {
+    std::error_code ec;
+    fs::directory_iterator it(dir_, ec), end;
+    if (ec || it == end || it->path().filename() != ".lock") return false;
+    it.increment(ec);
+    return !ec && it == end;
+  }
+
+  fs::path dir_;
+  fs::path created_top_;  // the outermost folder this lock created (empty: the folder existed)
+  int uncaught_ = std::uncaught_exceptions();
   int fd_ = -1;
 };
 

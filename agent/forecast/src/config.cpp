@@ -128,18 +128,12 @@ ForecastConfig from_config(config::Config& cfg) {
   return c;
 }
 
-// applies the --set overrides, then reads the config; an error names the overrides too, since one of
-// them may be its cause
+// applies the --set overrides, then reads the config; an error names the overrides too
 ForecastConfig from_config(config::Config cfg, const std::vector<std::string>& overrides) {
-  if (overrides.empty()) return from_config(cfg);
-  std::string listed;
-  for (const auto& o : overrides) listed += (listed.empty() ? "" : ", ") + o;
-  try {
+  return config::read_noting_overrides(overrides, [&] {
     for (const auto& o : overrides) cfg.set(o);
     return from_config(cfg);
-  } catch (const Error& e) {
-    fail(e.what(), " (with --set overrides: ", listed, ")");
-  }
+  });
 }
 
 }  // namespace

@@ -10,6 +10,8 @@
 // Every error is a flowrl::Error naming the source file and the dotted key.
 #pragma once
 
+#include <flowrl/core/error.h>
+
 #include <cstdint>
 #include <map>
 #include <set>
@@ -72,5 +74,20 @@ class Config {
   std::map<std::string, Value> resolved_;
   std::set<std::string> read_;
 };
+
+/// Calls `read()` and returns what it returns. A flowrl::Error it throws is thrown again with the
+/// `--set` overrides appended, " (with --set overrides: train.steps=-1, ...)", when there are any:
+/// the message names the config file, but the bad value may come from an override.
+template <typename Read>
+auto read_noting_overrides(const std::vector<std::string>& overrides, Read&& read) -> decltype(read()) {
+  try {
+    return read();
+  } catch (const Error& e) {
+    if (overrides.empty()) throw;
+    std::string listed;
+    for (const auto& o : overrides) listed += (listed.empty() ? "" : ", ") + o;
+    fail(e.what(), " (with --set overrides: ", listed, ")");
+  }
+}
 
 }  // namespace flowrl::config
