@@ -180,7 +180,7 @@ TEST_CASE("every shipped configs/dt/*.yaml parses, alone and under each fast-cpu
   const fs::path dir = fs::path(FLOWRL_SOURCE_DIR) / "configs" / "dt";
   REQUIRE(fs::is_directory(dir));
   // the CPU protocols: overlay file -> its number of updates
-  const std::vector<std::pair<std::string, int64_t>> overlays = {{"fast-cpu", 5000}, {"fast-cpu-10k", 10000}};
+  const std::vector<std::pair<std::string, int64_t>> overlays = {{"fast-cpu", 5000}, {"fast-cpu-10k", 10000}, {"fast-cpu-20k", 20000}};
   int count = 0;
   for (const auto& entry : fs::directory_iterator(dir)) {
     const auto stem = entry.path().stem().string();
