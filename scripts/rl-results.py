@@ -20,9 +20,11 @@ kept, as a small JSON record, in the ledger docs/runs/PROTOCOL/<run>.json (score
 per-episode normalized returns and lengths, the periodic evaluations, wall times), and the behaviour
 data's statistics in docs/runs/data.json. --record writes the records of RUNS_DIR's finished runs
 and DATA_DIR's statistics into the ledger (scripts/reproduce.sh does so after each run). The tables
-are made from the ledger and RUNS_DIR together; a run folder wins over its ledger record. With --write, the output replaces the text between
-`<!-- rl-results:PROTOCOL:begin -->` and `<!-- rl-results:PROTOCOL:end -->` in FILE.md, where PROTOCOL is
-the name of RUNS_DIR (fast-cpu, fast-cpu-10k). Standard library only.
+are made from the ledger and RUNS_DIR together; a run folder wins over its ledger record.
+
+With --write, the output replaces the text between `<!-- rl-results:PROTOCOL:begin -->` and
+`<!-- rl-results:PROTOCOL:end -->` in FILE.md, where PROTOCOL is the name of RUNS_DIR (fast-cpu,
+fast-cpu-10k, fast-cpu-20k). Standard library only.
 """
 import csv
 import glob
