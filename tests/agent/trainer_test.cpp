@@ -159,6 +159,15 @@ TEST_CASE("a lost `latest` or an edited config.yaml is reported, not trained ove
   }
   CHECK_THROWS_WITH(load_agent(run), Catch::Contains("model.context is 4 (trained: 5)") &&
                                          Catch::Contains("Was config.yaml edited?"));
+  // A signature with a key this version does not write (another flowrl version's): both in full,
+  // not an empty list of differences.
+  const auto options = DecisionTransformerOptions(11, 3);
+  CheckpointState st;
+  st.model = model_signature(options) + " future_key=1";
+  CHECK_THROWS_WITH(check_model_matches(st, options, "ckpt"),
+                    Catch::Contains("trained with '" + st.model + "', configured '" + model_signature(options) + "'"));
+  st.model = model_signature(options);
+  CHECK_NOTHROW(check_model_matches(st, options, "ckpt"));
 }
 
 TEST_CASE("a diverging run stops before it overwrites its last good checkpoint", "[agent][train]") {

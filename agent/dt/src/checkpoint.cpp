@@ -103,6 +103,8 @@ void check_model_matches(const CheckpointState& state, const DecisionTransformer
       if (k == key && v != value) diff << (diff.tellp() > 0 ? ", " : "") << "model." << key << " is " << value << " (trained: " << v << ")";
     }
   }
+  // a key only one side has (a signature from another flowrl version): show both in full
+  if (diff.tellp() == 0) diff << "trained with '" << state.model << "', configured '" << now << "'";
   fail("the run's config.yaml does not describe the model of ", checkpoint_dir, ": ", diff.str(),
        ". Was config.yaml edited? Put the trained values back (they are in ", checkpoint_dir, "/state.yaml)");
 }
