@@ -48,11 +48,13 @@ TEST_CASE("train-agent trains a run and evaluate-policy --checkpoint reproduces 
   }
   const auto run_dir = tmp.file("run");
   const auto train = kTrain + " --config " + tmp.file("tiny.yaml") + " --set eval.final_episodes=3 --seed 3 " +
-                     "--no-progress --out " + run_dir;
+                     "--set eval.every=3 --set eval.episodes=1 --no-progress --out " + run_dir;
   auto r = test::run_command(train, tmp.file("log"));
   INFO(r.output);
   REQUIRE(r.code == 0);
   CHECK_THAT(r.output, Contains("train-agent: 6 steps"));
+  // a periodic evaluation names its update, also in a log without the progress bar
+  CHECK_THAT(r.output, Contains("evaluation at update 3 of 6, 1 episode(s) per target:\ntarget 100: normalized"));
   CHECK(std::filesystem::exists(run_dir + "/checkpoints/latest"));
   CHECK(std::filesystem::exists(run_dir + "/config.yaml"));
   CHECK(std::filesystem::exists(run_dir + "/eval-final.json"));

@@ -386,7 +386,9 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
       bar.update(step, extra.str());
     }
     if (cfg.eval.every > 0 && step % cfg.eval.every == 0 && step < cfg.train.steps) {
-      std::cerr << "\n" << format_target_evaluations(evaluate_now(cfg.eval.episodes));
+      const auto evals = evaluate_now(cfg.eval.episodes);
+      std::cerr << "\nevaluation at update " << step << " of " << cfg.train.steps << ", "
+                << cfg.eval.episodes << " episode(s) per target:\n" << format_target_evaluations(evals);
     }
     if (save_now) {
       save_checkpoint(run.run_dir, model, &optimizer, state(), average_ptr);
