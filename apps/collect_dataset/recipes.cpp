@@ -105,6 +105,9 @@ data::D4RLDataset build_recipe(const Recipe& recipe, int64_t transitions, const 
       FLOWRL_CHECK(half >= 1, "recipe ", recipe.id(), ": --transitions ", total, " is too small for its two halves; ",
                    "pass at least 2000 (each half should hold a whole episode of up to 1000 steps).");
       const auto first = run(recipe.rungs.at(0), half, options.seed);
+      FLOWRL_CHECK(data::trim_after_last_done(first).size() > 0, "recipe ", recipe.id(), ": --transitions ", total,
+                   " leaves its first half ('", recipe.rungs.at(0).label, "', ", half, " rows) without a finished ",
+                   "episode; pass more transitions (each half needs at least one whole episode, up to 1000 steps).");
       const auto second = run(recipe.rungs.at(1), total - half, options.seed);
       return data::stitch_d4rl(first, second);
     }

@@ -71,7 +71,10 @@ D4RLDataset trim_after_last_done(const D4RLDataset& ds) {
 
 D4RLDataset concat_d4rl(const std::vector<D4RLDataset>& parts) {
   FLOWRL_CHECK(!parts.empty(), "concat_d4rl: no dataset given.");
-  const D4RLDataset& ref = parts.front();
+  // the first part with rows sets the layout: an empty part has none to compare (nor timeouts)
+  size_t ref_index = 0;
+  while (ref_index + 1 < parts.size() && parts[ref_index].size() == 0) ++ref_index;
+  const D4RLDataset& ref = parts[ref_index];
   D4RLDataset out;
   out.metadata = ref.metadata;
   out.observations.cols = ref.obs_dim();
@@ -80,14 +83,14 @@ D4RLDataset concat_d4rl(const std::vector<D4RLDataset>& parts) {
     const D4RLDataset& p = parts[i];
     if (p.size() == 0) continue;
     FLOWRL_CHECK(p.obs_dim() == ref.obs_dim() && p.act_dim() == ref.act_dim(), "concat_d4rl: ", name_of(p, i),
-                 " has obs/act dims ", p.obs_dim(), "/", p.act_dim(), ", part 0 has ", ref.obs_dim(), "/",
+                 " has obs/act dims ", p.obs_dim(), "/", p.act_dim(), ", part ", ref_index, " has ", ref.obs_dim(), "/",
                  ref.act_dim(), ".");
     FLOWRL_CHECK(p.has_timeouts() == ref.has_timeouts() &&
                      p.next_observations.empty() == ref.next_observations.empty() &&
                      p.infos.qpos.empty() == ref.infos.qpos.empty() &&
                      p.infos.qvel.empty() == ref.infos.qvel.empty() &&
                      p.infos.action_log_probs.empty() == ref.infos.action_log_probs.empty(),
-                 "concat_d4rl: ", name_of(p, i), " does not have the same optional keys as part 0 "
+                 "concat_d4rl: ", name_of(p, i), " does not have the same optional keys as part ", ref_index, " "
                  "(timeouts, next_observations, infos/*).");
     append(out.observations, p.observations);
     append(out.actions, p.actions);

@@ -12,6 +12,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstring>
+#include <exception>
 
 #include "h5_util.h"
 
@@ -132,9 +133,15 @@ class FileReader {
 
   template <typename T>
   void read(hid_t dset, hid_t memtype, T* out, const std::string& key) const {
-    if (H5Dread(dset, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0)
-      fail(where(path_, key), " cannot be read: the data is truncated or corrupt (HDF5: ",
-           h5::last_error(), "). Download or generate the file again.");
+    if (H5Dread(dset, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0) {
+      const std::string why = h5::last_error();
+      // a compression filter this HDF5 lacks (h5py's lzf, blosc plugins) is not a corrupt file
+      FLOWRL_CHECK(why.find("not registered") == std::string::npos, where(path_, key), " is stored with a compression ",
+                   "filter this machine's HDF5 library cannot decode (HDF5: ", why, "). Re-save the file with gzip ",
+                   "or without compression (h5py: compression='gzip'), or install the filter's HDF5 plugin.");
+      fail(where(path_, key), " cannot be read: the data is truncated or corrupt (HDF5: ", why,
+           "). Download or generate the file again.");
+    }
   }
 
   // flags (terminals/timeouts) of any 0/1-like dtype into uint8 0/1
@@ -182,6 +189,7 @@ class FileReader {
 struct MetaWalk {
   const FileReader* reader;
   D4RLMetadata* meta;
+  std::exception_ptr error;  // thrown by a visit: kept here, since it must not unwind HDF5's C frames
 };
 
 std::string read_string(const FileReader& r, hid_t dset, hid_t type, const std::string& key) {
@@ -204,8 +212,7 @@ std::string read_string(const FileReader& r, hid_t dset, hid_t type, const std::
   return buf;
 }
 
-herr_t visit_metadata(hid_t group, const char* name, const H5L_info_t*, void* data) {
-  auto* w = static_cast<MetaWalk*>(data);
+herr_t read_metadata_entry(hid_t group, const char* name, MetaWalk* w) {
   H5O_info_t info;
   if (H5Oget_info_by_name(group, name, &info, H5P_DEFAULT) < 0 || info.type != H5O_TYPE_DATASET)
     return 0;
@@ -249,6 +256,17 @@ herr_t visit_metadata(hid_t group, const char* name, const H5L_info_t*, void* da
     }
   }
   return 0;  // other classes (compound, references) are skipped
+}
+
+// H5Lvisit's callback: an error stops the walk (-1) and is thrown again after H5Lvisit returns
+herr_t visit_metadata(hid_t group, const char* name, const H5L_info_t*, void* data) {
+  auto* w = static_cast<MetaWalk*>(data);
+  try {
+    return read_metadata_entry(group, name, w);
+  } catch (...) {
+    w->error = std::current_exception();
+    return -1;
+  }
 }
 
 // listing walk
@@ -402,7 +420,10 @@ D4RLDataset load_d4rl(const std::string& path, const D4RLReadOptions& options) {
         info.type == H5O_TYPE_GROUP) {
       Id group(H5Gopen2(r.file(), "metadata", H5P_DEFAULT));
       MetaWalk walk{&r, &ds.metadata};
-      H5Lvisit(group.get(), H5_INDEX_NAME, H5_ITER_INC, visit_metadata, &walk);
+      const herr_t visited = H5Lvisit(group.get(), H5_INDEX_NAME, H5_ITER_INC, visit_metadata, &walk);
+      if (walk.error) std::rethrow_exception(walk.error);
+      if (visited < 0) fail(r.path(), ": cannot list the keys under 'metadata' (HDF5: ", h5::last_error(),
+                            "); the file is corrupt. Download or generate it again.");
     }
   }
 

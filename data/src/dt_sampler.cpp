@@ -9,6 +9,7 @@ namespace flowrl::data {
 DTSampler::DTSampler(std::shared_ptr<const D4RLDataset> dataset, DTSamplerOptions options)
     : dataset_(std::move(dataset)), options_(std::move(options)), rng_(options_.seed()) {
   FLOWRL_CHECK(dataset_ != nullptr, "DTSampler: the dataset is null.");
+  validate_d4rl(*dataset_);  // an in-memory dataset gets the checks a file gets from load_d4rl
   episodes_ = split_episodes(*dataset_, EpisodeOptions()
                                             .keep_trailing(options_.keep_trailing_episode())
                                             .max_episode_steps(options_.max_episode_steps()));
@@ -29,6 +30,7 @@ DTSampler::DTSampler(std::shared_ptr<const D4RLDataset> dataset, std::vector<Epi
       options_(std::move(options)),
       rng_(options_.seed()) {
   FLOWRL_CHECK(dataset_ != nullptr, "DTSampler: the dataset is null.");
+  validate_d4rl(*dataset_);
   FLOWRL_CHECK(!episodes_.empty(), "DTSampler: no episode given.");
   FLOWRL_CHECK(normalizer_.dim() == dataset_->obs_dim(), "DTSampler: the normalizer has ",
                normalizer_.dim(), " dims but the dataset's observations have ", dataset_->obs_dim(), ".");
@@ -36,6 +38,13 @@ DTSampler::DTSampler(std::shared_ptr<const D4RLDataset> dataset, std::vector<Epi
     FLOWRL_CHECK(e.start >= 0 && e.length > 0 && e.end() <= dataset_->size(),
                  "DTSampler: episode [", e.start, ", ", e.end(), ") is outside the dataset's ",
                  dataset_->size(), " rows.");
+  // episodes own their rows: an overlap would give rows two returns-to-go
+  std::vector<std::pair<int64_t, int64_t>> spans;
+  for (const auto& e : episodes_) spans.emplace_back(e.start, e.end());
+  std::sort(spans.begin(), spans.end());
+  for (size_t i = 1; i < spans.size(); ++i)
+    FLOWRL_CHECK(spans[i].first >= spans[i - 1].second, "DTSampler: episodes [", spans[i - 1].first, ", ",
+                 spans[i - 1].second, ") and [", spans[i].first, ", ", spans[i].second, ") overlap.");
   init();
 }
 

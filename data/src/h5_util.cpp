@@ -2,6 +2,7 @@
 #include "h5_util.h"
 
 #include <sstream>
+#include <vector>
 
 namespace flowrl::data::h5 {
 
@@ -13,19 +14,21 @@ QuietErrors::QuietErrors() {
 QuietErrors::~QuietErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
 
 namespace {
-herr_t keep_first(unsigned n, const H5E_error2_t* err, void* out) {
-  // walked innermost first: keep the first description, which says what actually went wrong
-  auto* msg = static_cast<std::string*>(out);
-  if (n == 0 && err->desc != nullptr) *msg = err->desc;
+herr_t collect(unsigned, const H5E_error2_t* err, void* out) {
+  if (err->desc != nullptr && *err->desc != '\0') static_cast<std::vector<std::string>*>(out)->push_back(err->desc);
   return 0;
 }
 }  // namespace
 
 std::string last_error() {
-  std::string msg;
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, keep_first, &msg);
+  // walked from the API call down to where the error was detected: the first entry says what
+  // failed ("can't read data"), the last one why ("required filter 'lzf' is not registered")
+  std::vector<std::string> stack;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect, &stack);
   H5Eclear2(H5E_DEFAULT);
-  return msg;
+  if (stack.empty()) return "no details";
+  if (stack.size() == 1 || stack.front() == stack.back()) return stack.front();
+  return stack.front() + ": " + stack.back();
 }
 
 bool exists(hid_t file, const std::string& key) {

@@ -52,7 +52,8 @@ class QuietErrors {
   void* data_ = nullptr;
 };
 
-/// The innermost message on HDF5's current error stack ("" when empty), then clears the stack.
+/// HDF5's current error stack in one line, "what failed: why" (its outermost and innermost
+/// messages; "no details" when empty), then clears the stack.
 std::string last_error();
 
 /// True when every group on the way to `key` and `key` itself exist (no HDF5 error on absence).

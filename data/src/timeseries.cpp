@@ -236,9 +236,11 @@ TimeSeriesTable read_timeseries_csv(const std::string& path, const TimeSeriesCsv
 
 SplitScheme split_scheme_for(const std::string& path) {
   const auto slash = path.find_last_of("/\\");
-  const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-  if (name.rfind("ETTh", 0) == 0) return SplitScheme::kETTHour;
-  if (name.rfind("ETTm", 0) == 0) return SplitScheme::kETTMinute;
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  // by the ETT name, in any case ("etth1.csv" is ETTh1 too)
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (name.rfind("etth", 0) == 0) return SplitScheme::kETTHour;
+  if (name.rfind("ettm", 0) == 0) return SplitScheme::kETTMinute;
   return SplitScheme::kRatio;
 }
 

@@ -105,6 +105,12 @@ TEST_CASE("collect-dataset recipes: mixed has exactly N rows, usage errors exit 
   CHECK(r.code == 1);
   CHECK_THAT(r.output, Contains("too small for its two halves"));
   CHECK_FALSE(std::filesystem::exists(tmp.file("x.hdf5")));
+  // a medium half with no finished episode is named (once: "does not have the same optional keys")
+  r = test::run_command(kExe + " --env hopper --recipe medium-expert --transitions 2 --threads 1 --no-progress --out " +
+                            tmp.file("x.hdf5"), tmp.file("log"));
+  CHECK(r.code == 1);
+  CHECK_THAT(r.output, Contains("leaves its first half") && Contains("without a finished episode"));
+  CHECK_FALSE(std::filesystem::exists(tmp.file("x.hdf5")));
   // --check-episodes without a policy to check: said before collecting (once: after writing the file)
   r = test::run_command(kExe + " --env hopper --policy random --transitions 10 --check-episodes 2 --out " +
                             tmp.file("x.hdf5"), tmp.file("log"));

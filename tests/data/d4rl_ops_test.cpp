@@ -42,4 +42,11 @@ TEST_CASE("concat_d4rl refuses parts that do not fit", "[data][ops]") {
   CHECK_THROWS_WITH(concat_d4rl({a, c}), Catch::Matchers::Contains("optional keys"));
   CHECK(concat_d4rl({a, a}).size() == 6);
   CHECK_THROWS_AS(slice_rows(a, 2, 5), Error);
+  // an empty first part (a medium half with no finished episode, trimmed to nothing) sets no
+  // layout: the next part does (once: "does not have the same optional keys as part 0")
+  const auto with_timeouts = test::make_dataset({3}, "o", 3, 2);
+  const auto empty = trim_after_last_done(test::make_dataset({4}, "-", 3, 2));
+  REQUIRE(empty.size() == 0);
+  CHECK(concat_d4rl({empty, with_timeouts, with_timeouts}).size() == 6);
+  CHECK_THROWS_WITH(concat_d4rl({empty, with_timeouts, b}), Catch::Matchers::Contains("part 1 has 3/2"));
 }

@@ -174,6 +174,16 @@ TEST_CASE("bad options and datasets without episodes are errors", "[data][sample
   DTSampler s(ds);
   CHECK_THROWS_AS(s.gather({DTWindow{0, 5}}), Error);
   CHECK_THROWS_AS(s.gather({DTWindow{7, 0}}), Error);
+  // an in-memory dataset is checked as a file is (once: rewards read past the end of an empty array)
+  auto broken = test::make_dataset({5, 3}, "tt");
+  broken.rewards.clear();
+  CHECK_THROWS_WITH(DTSampler(std::make_shared<const D4RLDataset>(broken)),
+                    Catch::Matchers::Contains("'rewards'") && Catch::Matchers::Contains("rows"));
+  CHECK_THROWS_WITH(DTSampler(std::make_shared<const D4RLDataset>(broken), s.episodes(), s.normalizer()),
+                    Catch::Matchers::Contains("'rewards'"));
+  // saved episodes that overlap would give their shared rows two returns-to-go
+  CHECK_THROWS_WITH(DTSampler(ds, {Episode{0, 5}, Episode{3, 5}}, s.normalizer()),
+                    Catch::Matchers::Contains("[0, 5) and [3, 8) overlap"));
 }
 
 TEST_CASE("batches on CUDA when available", "[data][sampler][cuda]") {

@@ -190,6 +190,8 @@ TEST_CASE("standard borders and window counts", "[data][timeseries][splits]") {
   CHECK(split_scheme_for("/x/ETTh2.csv") == SplitScheme::kETTHour);
   CHECK(split_scheme_for("ETTm1.csv") == SplitScheme::kETTMinute);
   CHECK(split_scheme_for("data/exchange_rate.csv") == SplitScheme::kRatio);
+  CHECK(split_scheme_for("/x/etth1.csv") == SplitScheme::kETTHour);  // the ETT name in any case
+  CHECK(split_scheme_for("Ettm2.CSV") == SplitScheme::kETTMinute);
   CHECK(parse_split_scheme("ettm") == SplitScheme::kETTMinute);
   CHECK_THROWS_AS(parse_split_scheme("month"), flowrl::Error);
 }
