@@ -44,7 +44,9 @@ enum class WindowSampling {
 /// Where the padding of a window shorter than K goes.
 enum class WindowPadding {
   kRight,  ///< valid steps at [0, len), pads after; mask is a loss mask (causal attention)
-  kLeft,   ///< pads at [0, K - len), valid steps after; mask is an attention mask
+  kLeft,   ///< pads at [0, K - len), valid steps after; mask is an attention mask, for models
+           ///< that take one (the original DT code's layout). flowrl's DecisionTransformer takes
+           ///< no mask: train it on kRight windows, as train-agent does.
 };
 
 /// Options of DTSampler. Defaults: the Flowformer authors' recipe (K 20, batch 64, scale 1000,
