@@ -37,6 +37,7 @@ import sys
 from results_md import emit, parse_args
 
 LEDGER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "runs")
+DATA_LEDGER = os.path.join(LEDGER, "data.json")
 
 ENVS = ["hopper", "halfcheetah", "walker2d"]
 DATASETS = ["medium", "medium-expert", "mixed"]
@@ -112,70 +113,65 @@ def finished_runs(runs_dir):
     return records
 
 
-def load_runs(runs_dir, protocol):
-    """(env, dataset, backbone) -> list of run records: the ledger's, replaced by RUNS_DIR's finished runs."""
+def load_runs(fresh, protocol):
+    """(env, dataset, backbone) -> list of run records: the ledger's, replaced by the `fresh` records
+    of RUNS_DIR's finished runs."""
     records = {}
     for path in sorted(glob.glob(os.path.join(LEDGER, protocol, "*.json"))):
         with open(path) as f:
             r = json.load(f)
         records[r["name"]] = r
-    for r in finished_runs(runs_dir):
-        records[r["name"]] = r
+    records.update((r["name"], r) for r in fresh)
     runs = {}
     for r in records.values():
-        r["scores"] = {float(t): v for t, v in r["scores"].items()}
+        r = dict(r, scores={float(t): v for t, v in r["scores"].items()})
         runs.setdefault((r["env"], r["dataset"], r["backbone"]), []).append(r)
     return runs
 
 
-def write_json(path, doc):
-    text = json.dumps(doc, indent=1, sort_keys=True)
-    # one line per list of numbers (the per-episode lists), so a record stays short
-    text = re.sub(r"\[[-0-9.,eE\s]*\]", lambda m: "[" + ", ".join(m.group(0)[1:-1].split()).replace(",,", ",") + "]", text)
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(text + "\n")
-    os.replace(tmp, path)
-
-
-def record(runs_dir, data_dir, protocol):
-    """Copies RUNS_DIR's finished runs and DATA_DIR's statistics into the ledger."""
-    os.makedirs(os.path.join(LEDGER, protocol), exist_ok=True)
-    for r in finished_runs(runs_dir):
-        write_json(os.path.join(LEDGER, protocol, r["name"] + ".json"), r)
-        print(f"recorded {protocol}/{r['name']}", file=sys.stderr)
-    data_path = os.path.join(LEDGER, "data.json")
+def behaviour_data(data_dir):
+    """<env>-<dataset> -> the behaviour data's statistics: the ledger's docs/runs/data.json, replaced
+    by DATA_DIR's inspect-dataset JSON files where there are any."""
     data = {}
-    if os.path.exists(data_path):
-        with open(data_path) as f:
+    if os.path.exists(DATA_LEDGER):
+        with open(DATA_LEDGER) as f:
             data = json.load(f)
-    changed = False
     for path in sorted(glob.glob(os.path.join(data_dir, "*.hdf5.json"))):
         with open(path) as f:
             doc = json.load(f)
-        key = os.path.basename(path)[: -len(".hdf5.json")]
-        entry = {"rows": doc.get("rows"), "episodes": doc.get("episodes"),
-                 "return_mean": doc.get("returns", {}).get("mean"),
-                 "normalized_mean": doc["normalized_returns"]["mean"]}
-        if data.get(key) != entry:
-            data[key], changed = entry, True
-    if changed:
-        write_json(data_path, data)
+        data[os.path.basename(path)[: -len(".hdf5.json")]] = {
+            "rows": doc.get("rows"), "episodes": doc.get("episodes"),
+            "return_mean": doc.get("returns", {}).get("mean"),
+            "normalized_mean": doc["normalized_returns"]["mean"]}
+    return data
 
 
-def data_score(data_dir, env, dset):
-    """The behaviour data's normalized mean: DATA_DIR's inspect-dataset JSON, else the ledger's."""
-    path = os.path.join(data_dir, f"{env}-{dset}.hdf5.json")
+def write_json(path, doc):
+    """Writes `doc` as the ledger's JSON (atomically); returns False, writing nothing, when the file
+    already holds exactly that."""
+    text = json.dumps(doc, indent=1, sort_keys=True)
+    # a list of numbers (the per-episode lists) on one line, so a record stays short
+    text = re.sub(r"\[[-0-9.,eE\s]*\]", lambda m: " ".join(m.group(0).split()).replace("[ ", "[").replace(" ]", "]"),
+                  text) + "\n"
     if os.path.exists(path):
         with open(path) as f:
-            return json.load(f)["normalized_returns"]["mean"]
-    ledger = os.path.join(LEDGER, "data.json")
-    if os.path.exists(ledger):
-        with open(ledger) as f:
-            entry = json.load(f).get(f"{env}-{dset}")
-        if entry:
-            return entry["normalized_mean"]
-    return None
+            if f.read() == text:
+                return False
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+    return True
+
+
+def record(fresh, data, protocol):
+    """Writes the `fresh` run records and the behaviour data's statistics into the ledger (those that
+    changed)."""
+    os.makedirs(os.path.join(LEDGER, protocol), exist_ok=True)
+    for r in fresh:
+        if write_json(os.path.join(LEDGER, protocol, r["name"] + ".json"), r):
+            print(f"recorded {protocol}/{r['name']}", file=sys.stderr)
+    write_json(DATA_LEDGER, data)
 
 
 def summary(values):
@@ -202,9 +198,16 @@ def main():
     runs_dir = args[0] if args else "runs/fast-cpu"
     data_dir = args[1] if len(args) > 1 else "data/generated"
     protocol = os.path.basename(os.path.normpath(runs_dir))
+    fresh = finished_runs(runs_dir)
+    data = behaviour_data(data_dir)
     if do_record:
-        record(runs_dir, data_dir, protocol)
-    runs = load_runs(runs_dir, protocol)
+        record(fresh, data, protocol)
+    runs = load_runs(fresh, protocol)
+
+    def data_score(env, dset):
+        entry = data.get(f"{env}-{dset}")
+        return entry["normalized_mean"] if entry else None
+
     out = []
 
     out.append("| dataset | behaviour data | Flowformer-DT, higher target | Flowformer-DT, lower target | "
@@ -214,7 +217,7 @@ def main():
     for env in ENVS:
         high, low = TARGETS[env]
         for dset in DATASETS:
-            d = data_score(data_dir, env, dset)
+            d = data_score(env, dset)
             cells = []
             for backbone in BACKBONES:
                 entries = runs.get((env, dset, backbone), [])
@@ -238,7 +241,7 @@ def main():
             if dset == "medium-expert":
                 bar, what = 0.9 * EXPERT[env], f"90% of expert {EXPERT[env]:.1f}"
             else:
-                bar, what = data_score(data_dir, env, dset), "data average"
+                bar, what = data_score(env, dset), "data average"
             met = "–" if f is None or bar is None else ("yes" if f >= bar else "no")
             met += "" if nf >= 2 or f is None else " (fewer than 2 seeds)"
             diff = "–"

@@ -6,10 +6,19 @@
 
 namespace flowrl::data {
 
+namespace {
+// An in-memory dataset gets the structural checks a file gets from load_d4rl (row counts, widths,
+// flags), so a short array cannot be read past its end. Finiteness is load_d4rl's check, not
+// repeated here: a file was checked when it was read, and a NaN costs no memory safety.
+void check_dataset(const std::shared_ptr<const D4RLDataset>& dataset) {
+  FLOWRL_CHECK(dataset != nullptr, "DTSampler: the dataset is null.");
+  validate_d4rl(*dataset, D4RLReadOptions().check_finite(false));
+}
+}  // namespace
+
 DTSampler::DTSampler(std::shared_ptr<const D4RLDataset> dataset, DTSamplerOptions options)
     : dataset_(std::move(dataset)), options_(std::move(options)), rng_(options_.seed()) {
-  FLOWRL_CHECK(dataset_ != nullptr, "DTSampler: the dataset is null.");
-  validate_d4rl(*dataset_);  // an in-memory dataset gets the checks a file gets from load_d4rl
+  check_dataset(dataset_);
   episodes_ = split_episodes(*dataset_, EpisodeOptions()
                                             .keep_trailing(options_.keep_trailing_episode())
                                             .max_episode_steps(options_.max_episode_steps()));
@@ -29,8 +38,7 @@ DTSampler::DTSampler(std::shared_ptr<const D4RLDataset> dataset, std::vector<Epi
       normalizer_(std::move(normalizer)),
       options_(std::move(options)),
       rng_(options_.seed()) {
-  FLOWRL_CHECK(dataset_ != nullptr, "DTSampler: the dataset is null.");
-  validate_d4rl(*dataset_);
+  check_dataset(dataset_);
   FLOWRL_CHECK(!episodes_.empty(), "DTSampler: no episode given.");
   FLOWRL_CHECK(normalizer_.dim() == dataset_->obs_dim(), "DTSampler: the normalizer has ",
                normalizer_.dim(), " dims but the dataset's observations have ", dataset_->obs_dim(), ".");

@@ -157,16 +157,14 @@ class RunLock {
     }
   }
   ~RunLock() {
-    if (!created_top_.empty() && std::uncaught_exceptions() > uncaught_ && only_the_lock()) {
-      std::error_code ec;
-      fs::remove(dir_ / ".lock", ec);  // unlinked while still held, then the folders it created
-      ::close(fd_);
-      for (fs::path p = dir_; !p.empty(); p = p.parent_path()) {
-        if (!fs::remove(p, ec) || p == created_top_) break;  // a folder that is not empty stays
-      }
-      return;
-    }
+    // a failed run that wrote nothing: unlink the lock while still holding it, then the folders
+    const bool remove = !created_top_.empty() && std::uncaught_exceptions() > uncaught_ && only_the_lock();
+    std::error_code ec;
+    if (remove) fs::remove(dir_ / ".lock", ec);
     ::close(fd_);
+    for (fs::path p = dir_; remove && !p.empty(); p = p.parent_path()) {
+      if (!fs::remove(p, ec) || p == created_top_) break;  // a folder that is not empty stays
+    }
   }
   RunLock(const RunLock&) = delete;
   RunLock& operator=(const RunLock&) = delete;
