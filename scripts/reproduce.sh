@@ -18,7 +18,10 @@
 #   FLOWRL_ENVS="hopper ..."   envs (default: hopper halfcheetah walker2d)
 #   FLOWRL_DATASETS="medium medium-expert mixed"
 #   FLOWRL_BACKBONES="flow softmax"
-#   FLOWRL_ROWS=200000         rows of the medium dataset (medium-expert: twice; mixed: its recipe size)
+#   FLOWRL_ROWS=200000         rows of the medium dataset (medium-expert: twice; mixed: its recipe size);
+#                              another size goes to data/generated/rows-N/ and its runs to runs/<protocol>@rows-N/
+#   FLOWRL_CHECK=NAME          a protocol check: the overlay configs/dt/checks/NAME.yaml on top of the
+#                              protocol's; runs go to runs/<protocol>+NAME/ (and the ledger's folder of that name)
 #   FLOWRL_SKIP_RECORDED=1     skip runs the ledger (docs/runs/<protocol>/) already holds, e.g. to go
 #                              on with a campaign on a machine without its run folders
 set -euo pipefail
@@ -33,8 +36,20 @@ rows=${FLOWRL_ROWS:-200000}
 protocol=${FLOWRL_PROTOCOL:-fast-cpu}
 overlay=configs/dt/$protocol.yaml
 [ -f "$overlay" ] || { echo "reproduce.sh: FLOWRL_PROTOCOL=$protocol: no $overlay (fast-cpu, fast-cpu-10k or fast-cpu-20k)" >&2; exit 2; }
+overlays=(--config "$overlay")
+run_set=$protocol
+if [ -n "${FLOWRL_CHECK:-}" ]; then
+  check=configs/dt/checks/$FLOWRL_CHECK.yaml
+  [ -f "$check" ] || { echo "reproduce.sh: FLOWRL_CHECK=$FLOWRL_CHECK: no $check" >&2; exit 2; }
+  overlays+=(--config "$check")
+  run_set=$run_set+$FLOWRL_CHECK
+fi
 data_dir=data/generated
-runs_dir=runs/$protocol
+if [ "$rows" != 200000 ]; then
+  data_dir=data/generated/rows-$rows
+  run_set=$run_set@rows-$rows
+fi
+runs_dir=runs/$run_set
 mkdir -p "$data_dir" "$runs_dir"
 
 # 1. Datasets (flowrl's D4RL-style recipes; docs/datasets.md), with their statistics as JSON.
@@ -65,7 +80,7 @@ for seed in $seeds; do
       for backbone in $backbones; do
         run="$runs_dir/$env-$dset-$backbone-seed$seed"
         if [ -f "$run/eval-final.json" ]; then continue; fi
-        if [ -n "${FLOWRL_SKIP_RECORDED:-}" ] && [ -f "docs/runs/$protocol/${run##*/}.json" ]; then continue; fi
+        if [ -n "${FLOWRL_SKIP_RECORDED:-}" ] && [ -f "docs/runs/$run_set/${run##*/}.json" ]; then continue; fi
         exec 9>"$runs_dir/.$env-$dset-$backbone-seed$seed.lock"
         if ! flock -n 9; then
           echo "== skip $run (another instance is on it)" >&2
@@ -79,16 +94,16 @@ for seed in $seeds; do
           "$bin/train-agent" --resume "$run" --no-progress || status=$?
         else
           rm -rf "$run"
-          "$bin/train-agent" --config "configs/dt/$env-$dset.yaml" --config "$overlay" \
+          "$bin/train-agent" --config "configs/dt/$env-$dset.yaml" "${overlays[@]}" \
             --set "dataset.path=$data_dir/$env-$dset.hdf5" --set "model.attention=$backbone" \
             --seed "$seed" --out "$run" --no-progress || status=$?
         fi
         if [ "$status" -ne 0 ]; then  # e.g. a diverged run: the others still run
           echo "== FAILED $run (train-agent exited with $status; its message is above)" >&2
           failed+=("$run")
-        else  # keep its scores in the committed ledger, docs/runs/$protocol/ (run folders stay here)
+        else  # keep its scores in the committed ledger, docs/runs/$run_set/ (run folders stay here)
           python3 scripts/rl-results.py --record "$runs_dir" "$data_dir" > /dev/null ||
-            echo "== WARNING: could not record $run in docs/runs/$protocol/ (the message is above)" >&2
+            echo "== WARNING: could not record $run in docs/runs/$run_set/ (the message is above)" >&2
         fi
         exec 9>&-
       done

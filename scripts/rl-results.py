@@ -63,11 +63,9 @@ def read_csv(path):
         return list(csv.DictReader(f))
 
 
-def record_from_run(run_dir):
-    """The ledger record of a finished run folder (one with eval-final.json)."""
-    name = os.path.basename(os.path.normpath(run_dir))
-    env, dset, backbone, seed = parse_run_name(name)
-    with open(os.path.join(run_dir, "eval-final.json")) as f:
+def read_final(path):
+    """An eval-final.json -> (scores, per-episode lists, wall seconds, episodes per target)."""
+    with open(path) as f:
         doc = json.load(f)
     scores, per_episode, eval_s, episodes = {}, {}, 0.0, 0
     for t in doc["targets"]:
@@ -78,6 +76,22 @@ def record_from_run(run_dir):
                             "length": [e["length"] for e in ev["per_episode"]]}
         eval_s += ev["wall_seconds"]
         episodes = ev["episodes"]
+    return doc, scores, per_episode, eval_s, episodes
+
+
+def read_periodic(path):
+    return [{"step": int(r["step"]), "target": float(r["target"]), "episodes": int(r["episodes"]),
+             "normalized_mean": float(r["normalized_mean"])}
+            for r in read_csv(path) if r.get("normalized_mean") not in (None, "")]
+
+
+def record_from_run(run_dir):
+    """The ledger record of a finished run folder (one with eval-final.json). A run that keeps a
+    weight average also scores its last iterate (eval-final-raw.json, eval-raw.csv): recorded as
+    last_iterate."""
+    name = os.path.basename(os.path.normpath(run_dir))
+    env, dset, backbone, seed = parse_run_name(name)
+    doc, scores, per_episode, eval_s, episodes = read_final(os.path.join(run_dir, "eval-final.json"))
     train_s, rate = None, None
     rows = read_csv(os.path.join(run_dir, "log.csv"))
     if rows:
@@ -90,13 +104,19 @@ def record_from_run(run_dir):
             previous = elapsed
         train_s += previous
         rate = float(rows[-1]["step"]) / train_s if train_s > 0 else None
-    periodic = [{"step": int(r["step"]), "target": float(r["target"]), "episodes": int(r["episodes"]),
-                 "normalized_mean": float(r["normalized_mean"])}
-                for r in read_csv(os.path.join(run_dir, "eval.csv")) if r.get("normalized_mean") not in (None, "")]
-    return {"name": name, "env": env, "dataset": dset, "backbone": backbone, "seed": seed,
-            "step": doc.get("step"), "episodes": episodes, "eval_s": eval_s, "train_s": train_s, "rate": rate,
-            "scores": scores, "per_episode": per_episode, "periodic_evaluations": periodic,
-            "source": "recorded by rl-results.py --record from the run folder's eval-final.json, log.csv and eval.csv"}
+    periodic = read_periodic(os.path.join(run_dir, "eval.csv"))
+    rec = {"name": name, "env": env, "dataset": dset, "backbone": backbone, "seed": seed,
+           "step": doc.get("step"), "episodes": episodes, "eval_s": eval_s, "train_s": train_s, "rate": rate,
+           "scores": scores, "per_episode": per_episode, "periodic_evaluations": periodic,
+           "weights": doc.get("weights", "last_iterate"),
+           "source": "recorded by rl-results.py --record from the run folder's eval-final.json, log.csv and eval.csv"}
+    raw_path = os.path.join(run_dir, "eval-final-raw.json")
+    if os.path.exists(raw_path):
+        _, raw_scores, raw_per_episode, raw_s, _ = read_final(raw_path)
+        rec["eval_s"] += raw_s
+        rec["last_iterate"] = {"scores": raw_scores, "per_episode": raw_per_episode,
+                               "periodic_evaluations": read_periodic(os.path.join(run_dir, "eval-raw.csv"))}
+    return rec
 
 
 def finished_runs(runs_dir):
@@ -129,9 +149,16 @@ def load_runs(fresh, protocol):
     return runs
 
 
+def data_suffix(data_dir):
+    """The ledger key suffix of a data folder: '' for the default size, '@rows-N' for the folder
+    data/generated/rows-N that reproduce.sh uses for FLOWRL_ROWS=N."""
+    base = os.path.basename(os.path.normpath(data_dir))
+    return "@" + base if base.startswith("rows-") else ""
+
+
 def behaviour_data(data_dir):
-    """<env>-<dataset> -> the behaviour data's statistics: the ledger's docs/runs/data.json, replaced
-    by DATA_DIR's inspect-dataset JSON files where there are any."""
+    """<env>-<dataset>[@rows-N] -> the behaviour data's statistics: the ledger's docs/runs/data.json,
+    replaced by DATA_DIR's inspect-dataset JSON files where there are any."""
     data = {}
     if os.path.exists(DATA_LEDGER):
         with open(DATA_LEDGER) as f:
@@ -139,7 +166,7 @@ def behaviour_data(data_dir):
     for path in sorted(glob.glob(os.path.join(data_dir, "*.hdf5.json"))):
         with open(path) as f:
             doc = json.load(f)
-        data[os.path.basename(path)[: -len(".hdf5.json")]] = {
+        data[os.path.basename(path)[: -len(".hdf5.json")] + data_suffix(data_dir)] = {
             "rows": doc.get("rows"), "episodes": doc.get("episodes"),
             "return_mean": doc.get("returns", {}).get("mean"),
             "normalized_mean": doc["normalized_returns"]["mean"]}
@@ -205,7 +232,7 @@ def main():
     runs = load_runs(fresh, protocol)
 
     def data_score(env, dset):
-        entry = data.get(f"{env}-{dset}")
+        entry = data.get(f"{env}-{dset}{data_suffix(data_dir)}")
         return entry["normalized_mean"] if entry else None
 
     out = []

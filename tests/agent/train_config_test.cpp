@@ -213,4 +213,27 @@ TEST_CASE("every shipped configs/dt/*.yaml parses, alone and under each fast-cpu
     }
   }
   CHECK(count == 12);  // hopper, halfcheetah, walker2d x medium, medium-replay, medium-expert, mixed
+  // The protocol checks (configs/dt/checks/, scripts/reproduce.sh FLOWRL_CHECK=NAME) overlay a
+  // protocol and change only what they name.
+  int checks = 0;
+  for (const auto& entry : fs::directory_iterator(dir / "checks")) {
+    INFO(entry.path().string());
+    ++checks;
+    auto base = config::Config::load((dir / "walker2d-medium.yaml").string());
+    base.merge(config::Config::load((dir / "fast-cpu-10k.yaml").string()));
+    const auto protocol = TrainConfig::from(base);
+    base.merge(config::Config::load(entry.path().string()));
+    const auto checked = TrainConfig::from(base);
+    CHECK(checked.train.steps == protocol.train.steps);
+    CHECK(checked.model.embed_dim() == protocol.model.embed_dim());
+    const auto stem = entry.path().stem().string();
+    if (stem == "ema") {
+      CHECK(checked.train.ema_decay == Approx(0.999));
+      CHECK(checked.eval.episodes == 100);
+    } else {
+      CHECK(checked.train.lr == Approx(stem == "lr3e-4" ? 3e-4 : 1e-4));
+      CHECK(checked.train.ema_decay == 0);
+    }
+  }
+  CHECK(checks == 3);
 }

@@ -216,9 +216,9 @@ TEST_CASE("weight averaging: evaluated and saved, resumed bit-identically, the i
   test::TempDir dir;
   const auto data = test::write_synthetic_hopper(dir);
   const std::vector<std::string> ema = {"train.checkpoint_every=10", "train.ema_decay=0.9"};
-  train(data, dir.file("plain"), 20, false, {"train.checkpoint_every=10"});
+  train(data, dir.file("plain"), 20, false, {"train.checkpoint_every=10", "eval.final_episodes=1", "eval.every=10", "eval.episodes=1"});
   auto with_final_eval = ema;
-  with_final_eval.push_back("eval.final_episodes=1");
+  for (const char* s : {"eval.final_episodes=1", "eval.every=10", "eval.episodes=1"}) with_final_eval.push_back(s);
   train(data, dir.file("straight"), 20, false, with_final_eval);
   train(data, dir.file("resumed"), 10, false, ema);
   train(data, dir.file("resumed"), 20, /*resume=*/true, ema);
@@ -245,6 +245,31 @@ TEST_CASE("weight averaging: evaluated and saved, resumed bit-identically, the i
   std::ifstream final_json(dir.file("straight") + "/eval-final.json");
   const std::string text((std::istreambuf_iterator<char>(final_json)), std::istreambuf_iterator<char>());
   CHECK_THAT(text, Catch::Contains("\"weights\": \"average\""));
+  // The last iterate is scored beside the average, and scores what the plain run scores.
+  const auto returns = [](const std::string& file) {
+    std::ifstream in(file);
+    const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string out;  // every episode's "return": ... field, in order
+    for (size_t at = doc.find("\"index\""); at != std::string::npos; at = doc.find("\"index\"", at + 1)) {
+      const size_t r = doc.find("\"return\"", at);
+      out += doc.substr(r, doc.find(',', r) - r) + ";";
+    }
+    return out;
+  };
+  const auto raw = returns(dir.file("straight") + "/eval-final-raw.json");
+  CHECK_FALSE(raw.empty());
+  CHECK(raw == returns(dir.file("plain") + "/eval-final.json"));
+  CHECK(raw != returns(dir.file("straight") + "/eval-final.json"));
+  const auto rows = [](const std::string& file) {
+    std::ifstream in(file);
+    std::string line, out;
+    while (std::getline(in, line)) out += line.substr(0, line.find(',', line.find(',') + 1)) + ";";  // step,target
+    return out;
+  };
+  CHECK(rows(dir.file("straight") + "/eval-raw.csv") == rows(dir.file("straight") + "/eval.csv"));
+  CHECK(rows(dir.file("straight") + "/eval-raw.csv") == rows(dir.file("plain") + "/eval.csv"));
+  CHECK_FALSE(std::filesystem::exists(dir.file("plain") + "/eval-raw.csv"));
+  CHECK_FALSE(std::filesystem::exists(dir.file("plain") + "/eval-final-raw.json"));
   // A run started without averaging cannot be resumed with it.
   CHECK_THROWS_AS(train(data, dir.file("plain"), 30, /*resume=*/true, ema), Error);
 }

@@ -186,6 +186,15 @@ class RunLock {
 
 }  // namespace
 
+namespace {
+// One evaluation of a run: the weights it reports (the average when one is kept) and, with an
+// average, the last iterate too.
+struct EvaluationRound {
+  std::vector<TargetEvaluation> reported;
+  std::vector<TargetEvaluation> last_iterate;
+};
+}  // namespace
+
 double learning_rate(const OptimConfig& t, int64_t step) {
   if (step < t.warmup_steps) return t.lr * static_cast<double>(step + 1) / static_cast<double>(t.warmup_steps);
   if (t.lr_decay == LrDecay::kNone || t.steps <= t.warmup_steps) return t.lr;  // DT's LambdaLR
@@ -288,7 +297,16 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
     write_file_atomically((dir / "config.yaml").string(), run.resolved_yaml);
   }
   auto log = open_log(dir / "log.csv", "step,loss,lr,steps_per_s,elapsed_s");
-  auto eval_log = open_log(dir / "eval.csv", "step,target,episodes,return_mean,return_std,normalized_mean,normalized_std");
+  const std::string eval_header = "step,target,episodes,return_mean,return_std,normalized_mean,normalized_std";
+  auto eval_log = open_log(dir / "eval.csv", eval_header);
+  // With a weight average, each evaluation also scores the last iterate (the weights being
+  // trained), in eval-raw.csv and eval-final-raw.json: the same run read both ways.
+  std::ofstream raw_eval_log;
+  if (average) {
+    if (run.resume && !restart) truncate_log(dir / "eval-raw.csv", step);
+    if (restart) truncate_log(dir / "eval-raw.csv", 0);
+    raw_eval_log = open_log(dir / "eval-raw.csv", eval_header);
+  }
 
   auto state = [&] {
     CheckpointState st;
@@ -314,16 +332,24 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
     eo.device = device;
     // Evaluation must not disturb the training RNG streams: it uses only env seeds, and dropout is
     // off in eval mode.
-    auto evals = evaluate_targets(average ? average : model, sampler.normalizer(), eo);
-    model->train();
-    for (const auto& e : evals) {
-      const auto& r = e.result;
-      eval_log << step << "," << e.target << "," << r.episodes.size() << "," << r.returns.mean << "," << r.returns.std
-               << "," << (r.normalized ? r.normalized->mean : 0.0) << "," << (r.normalized ? r.normalized->std : 0.0)
-               << "\n";
+    auto write_rows = [&](std::ofstream& out, const std::vector<TargetEvaluation>& evals) {
+      for (const auto& e : evals) {
+        const auto& r = e.result;
+        out << step << "," << e.target << "," << r.episodes.size() << "," << r.returns.mean << "," << r.returns.std
+            << "," << (r.normalized ? r.normalized->mean : 0.0) << "," << (r.normalized ? r.normalized->std : 0.0)
+            << "\n";
+      }
+      out.flush();
+    };
+    EvaluationRound round;
+    round.reported = evaluate_targets(average ? average : model, sampler.normalizer(), eo);
+    write_rows(eval_log, round.reported);
+    if (average) {
+      round.last_iterate = evaluate_targets(model, sampler.normalizer(), eo);
+      write_rows(raw_eval_log, round.last_iterate);
     }
-    eval_log.flush();
-    return evals;
+    model->train();
+    return round;
   };
 
   TrainResult result;
@@ -384,9 +410,11 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
       bar.update(step, extra.str());
     }
     if (cfg.eval.every > 0 && step % cfg.eval.every == 0 && step < cfg.train.steps) {
-      const auto evals = evaluate_now(cfg.eval.episodes);
+      const auto round = evaluate_now(cfg.eval.episodes);
       std::cerr << "\nevaluation at update " << step << " of " << cfg.train.steps << ", "
-                << cfg.eval.episodes << " episode(s) per target:\n" << format_target_evaluations(evals);
+                << cfg.eval.episodes << " episode(s) per target" << (average ? ", weight average" : "") << ":\n"
+                << format_target_evaluations(round.reported);
+      if (average) std::cerr << "last iterate:\n" << format_target_evaluations(round.last_iterate);
     }
     if (save_now) {
       save_checkpoint(run.run_dir, model, &optimizer, state(), average_ptr);
@@ -400,7 +428,12 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
 
   // Final evaluation of the last checkpoint (its weight average when one is kept).
   if (cfg.eval.final_episodes > 0) {
-    result.final_evaluation = evaluate_now(cfg.eval.final_episodes);
+    auto round = evaluate_now(cfg.eval.final_episodes);
+    result.final_evaluation = std::move(round.reported);
+    if (average) {
+      const EvaluationSource raw{"run_dir", run.run_dir, step, cfg.dataset.env, weights_label(false)};
+      write_file_atomically((dir / "eval-final-raw.json").string(), target_evaluations_json(round.last_iterate, raw));
+    }
     const EvaluationSource source{"run_dir", run.run_dir, step, cfg.dataset.env, weights_label(average_ptr != nullptr)};
     // Its presence marks a finished run (scripts/reproduce.sh skips it): written whole or not at all.
     write_file_atomically((dir / "eval-final.json").string(), target_evaluations_json(result.final_evaluation, source));
