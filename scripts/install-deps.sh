@@ -13,6 +13,7 @@ packages=(
   catch2                  # tests (v2)
   libmujoco-dev           # environments
   libqhull-dev            # MuJoCo's CMake config names its include dir
+  python3-numpy python3-matplotlib  # scripts/plot-*.py (figures; the plot_scripts test)
 )
 
 missing=()
