@@ -88,6 +88,7 @@ struct CheckpointArgs {
   std::string device = "cpu";
   int64_t torch_threads = 0;  // 0: the run's train.threads
   int64_t blas_threads = 0;   // 0: the run's train.blas_threads
+  std::string precision;      // empty: the run's train.precision
 };
 
 po::options_description checkpoint_options(CheckpointArgs& a) {
@@ -101,7 +102,10 @@ po::options_description checkpoint_options(CheckpointArgs& a) {
       ("blas-threads", po::value(&a.blas_threads)->default_value(0),
        "OpenBLAS threads for the forward passes' matrix products (0: the run's train.blas_threads). Scores "
        "reproduce exactly only at the same thread counts: a different count rounds the products differently "
-       "and the episodes diverge (the JSON records both counts)");
+       "and the episodes diverge (the JSON records both counts)")
+      ("precision", po::value(&a.precision),
+       "fp32 or bf16: the forward passes' precision (default: the run's train.precision, so the run's own "
+       "eval-final.json is reproduced); a checkpoint evaluates in either");
   return d;
 }
 
@@ -155,6 +159,7 @@ int run_checkpoint(EvalArgs args, const CheckpointArgs& c) {
   for (double target : c.targets) check_target_return(target, "--target-return");
   const auto device = parse_device(c.device);
   auto agent = load_agent(c.run_dir, device);
+  if (!c.precision.empty()) agent.config.train.precision = parse_precision(c.precision, "--precision");
   if (!args.seed) args.seed = static_cast<int64_t>(agent.config.eval.seed);  // as the run's own evaluations
   // the model's input and output widths must be the env's (another env of the same widths may be
   // evaluated on purpose, e.g. a variant with other dynamics)
@@ -172,6 +177,8 @@ int run_checkpoint(EvalArgs args, const CheckpointArgs& c) {
   torch::set_num_threads(static_cast<int>(torch_threads));
   set_blas_threads(blas_threads);
   keep_freed_memory();
+  const auto precision = agent.config.train.precision;
+  if (precision == Precision::kBF16) std::cout << "evaluate-policy: " << measure_bf16(device).describe() << "\n";
   const auto targets = c.targets.empty() ? agent.config.eval.targets : c.targets;
   const std::string weights = weights_label(agent.averaged);
   std::vector<TargetEvaluation> evals;
@@ -184,13 +191,14 @@ int run_checkpoint(EvalArgs args, const CheckpointArgs& c) {
     std::map<std::string, std::string> info = {{"agent", "decision-transformer"},
                                                {"target_return", t.str()},
                                                {"torch_threads", std::to_string(torch_threads)},
-                                               {"blas_threads", std::to_string(blas_threads)}};
+                                               {"blas_threads", std::to_string(blas_threads)},
+                                               {"precision", precision_name(precision)}};
     evals.push_back(TargetEvaluation{target, evaluate_once(args, policy, info, /*all_at_once=*/true)});
   }
   std::cout << "\nsummary (" << agent.checkpoint_dir << ", step " << agent.step << ", weights: " << weights << "):\n"
             << format_target_evaluations(evals);
   if (!args.json.empty()) {
-    const EvaluationSource source{"checkpoint", agent.checkpoint_dir, agent.step, args.env, weights};
+    const EvaluationSource source{"checkpoint", agent.checkpoint_dir, agent.step, args.env, weights, precision};
     write_file_atomically(args.json, target_evaluations_json(evals, source));
     std::cout << "wrote " << args.json << "\n";
   }
@@ -259,7 +267,7 @@ int main(int argc, char** argv) {
                    "Transformer's actions are deterministic");
       return run_checkpoint(eval, ckpt);
     }
-    for (const char* name : {"device", "torch-threads", "blas-threads"})
+    for (const char* name : {"device", "torch-threads", "blas-threads", "precision"})
       FLOWRL_CHECK(!given(name), "--", name, " applies to --checkpoint (a behaviour policy runs on the CPU)");
     FLOWRL_CHECK(!pol.noise_std || pol.stochastic, "--noise-std needs --stochastic (deterministic actions have no noise)");
     FLOWRL_CHECK(ckpt.targets.empty(), "--target-return needs --checkpoint RUN_DIR");

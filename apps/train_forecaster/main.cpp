@@ -18,7 +18,7 @@ namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
   try {
-    std::string config_path, device = "cpu";
+    std::string config_path, device = "cpu", precision;
     std::vector<std::string> overrides;
     po::options_description options("train-forecaster options");
     options.add_options()                                                                 //
@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
         ("config,c", po::value(&config_path), "YAML run configuration (configs/forecast/*.yaml)")  //
         ("set,s", po::value(&overrides)->composing(),
          "override a config key, e.g. --set train.lr=0.0005 --set data.dir=/data/ETT (repeatable)")  //
-        ("device,d", po::value(&device)->default_value("cpu"), "cpu or cuda");
+        ("device,d", po::value(&device)->default_value("cpu"), "cpu or cuda")                  //
+        ("precision", po::value(&precision), "fp32 or bf16 (overrides the config's train.precision)");
     po::variables_map vm;
     try {
       po::store(po::command_line_parser(argc, argv).options(options).positional({}).run(), vm);
@@ -45,6 +46,7 @@ int main(int argc, char** argv) {
       return 2;
     }
 
+    if (!precision.empty()) overrides.push_back("train.precision=" + precision);
     const auto config = flowrl::load_forecast_config(config_path, overrides);
     std::fprintf(stderr, "train-forecaster: %s | %s | %s head, L=%lld H=%lld | seed %lld | %s\n",
                  config.name.c_str(), config.data_path().c_str(),

@@ -389,11 +389,11 @@ TEST_CASE("a trained run evaluates in the environment", "[agent][eval]") {
   auto precise = evals;
   precise[0].target = 1234567.25;
   CHECK_THAT(target_evaluations_json(precise), Catch::Contains("\"target\": 1234567.25,"));
-  // The report's head names the weights; a folder name a user typed stays valid JSON.
-  const EvaluationSource source{"checkpoint", "runs/a \"b\"", 7, "hopper", "last_iterate"};
+  // The report's head names the weights and the precision; a folder name a user typed stays valid JSON.
+  const EvaluationSource source{"checkpoint", "runs/a \"b\"", 7, "hopper", "last_iterate", Precision::kBF16};
   CHECK_THAT(target_evaluations_json(evals, source),
              Catch::StartsWith("{\n\"checkpoint\": \"runs/a \\\"b\\\"\", \"step\": 7, \"env\": \"hopper\", "
-                               "\"weights\": \"last_iterate\",\n\"targets\": [\n{\"target\": 3600"));
+                               "\"weights\": \"last_iterate\", \"precision\": \"bf16\",\n\"targets\": [\n{\"target\": 3600"));
 }
 
 TEST_CASE("training and inference on CUDA", "[agent][train][cuda]") {

@@ -205,3 +205,29 @@ TEST_CASE("run_forecast_experiment writes config.yaml, best.pt and result.json",
   CHECK_THROWS_AS(run_forecast_experiment(config, "tpu"), Error);
   fs::remove_all(dir);
 }
+
+TEST_CASE("a bf16 forecasting run: close to fp32, recorded as bf16, its config reproduces it",
+          "[forecast][experiment][precision]") {
+  const auto dir = temp_dir("experiment-bf16");
+  const std::string yaml =
+      "name: smoke\nseed: 7\n"
+      "data: {dir: " + std::string(FLOWRL_SOURCE_DIR) + "/tests/fixtures/timeseries, file: sines.csv, split: ratio, "
+      "seq_len: 24, pred_len: 12}\n"
+      "model: {head: inverted, d_model: 16, n_heads: 2, dropout: 0}\n"
+      "train: {epochs: 1, max_steps_per_epoch: 4, progress: false, threads: 1}\n";
+  auto fp32 = parse_forecast_config(yaml, {"output.dir=" + (dir / "fp32").string()});
+  auto bf16 = parse_forecast_config(yaml, {"output.dir=" + (dir / "bf16").string(), "train.precision=bf16"});
+  CHECK(fp32.precision == Precision::kFP32);
+  REQUIRE(bf16.precision == Precision::kBF16);
+  const auto a = run_forecast_experiment(fp32, "cpu");
+  const auto b = run_forecast_experiment(bf16, "cpu");
+  CHECK(std::abs(b.train.test.mse - a.train.test.mse) < 0.05 * a.train.test.mse);
+  CHECK(b.train.test.mse != a.train.test.mse);
+  std::ifstream in(b.result_json);
+  std::stringstream text;
+  text << in.rdbuf();
+  CHECK_THAT(text.str(), Catch::Matchers::Contains("\"precision\": \"bf16\""));
+  CHECK(load_forecast_config((fs::path(b.run_dir) / "config.yaml").string()).precision == Precision::kBF16);
+  CHECK_THROWS_WITH(parse_forecast_config(yaml, {"train.precision=half"}), Catch::Contains("train.precision"));
+  fs::remove_all(dir);
+}

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <flowrl/backbone/options.h>
+#include <flowrl/backbone/precision.h>
 #include <torch/torch.h>
 
 #include <string>
@@ -40,6 +41,7 @@ void reset_attention(Impl& m, const std::string& module) {
 
 /// The body of both modules' forward(): checks the inputs, projects and splits heads, applies
 /// `kernel(q [B,H,L,d], k [B,H,S,d], v [B,H,S,d]) -> [B,H,L,d]`, merges heads and projects out.
+/// Under bf16 the projections' outputs, and so the kernel's inputs, are bf16.
 template <class Impl, class Kernel>
 torch::Tensor attend(Impl& m, const torch::Tensor& queries, const torch::Tensor& keys, const torch::Tensor& values,
                      const std::string& module, Kernel&& kernel);
@@ -54,11 +56,12 @@ torch::Tensor attend(Impl& m, const torch::Tensor& queries, const torch::Tensor&
                      const std::string& module, Kernel&& kernel) {
   check_attention_inputs(queries, keys, values, m.options, module);
   const auto H = m.options.n_heads();
-  auto q = split_heads(m.query_projection(queries), H);  // [B,H,L,d]
-  auto k = split_heads(m.key_projection(keys), H);       // [B,H,S,d]
-  auto v = split_heads(m.value_projection(values), H);   // [B,H,S,d]
-  auto out = kernel(q, k, v);                            // [B,H,L,d]
-  return m.dropout(m.out_projection(merge_heads(out)));  // [B,L,d_output]
+  // the projections run in the current precision (bf16 under a PrecisionGuard), the kernel decides its own
+  auto q = split_heads(linear(m.query_projection, queries), H);  // [B,H,L,d]
+  auto k = split_heads(linear(m.key_projection, keys), H);       // [B,H,S,d]
+  auto v = split_heads(linear(m.value_projection, values), H);   // [B,H,S,d]
+  auto out = kernel(q, k, v);                                    // [B,H,L,d]
+  return m.dropout(linear(m.out_projection, merge_heads(out)));  // [B,L,d_output]
 }
 
 }  // namespace flowrl::detail

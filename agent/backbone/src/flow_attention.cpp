@@ -229,7 +229,10 @@ torch::Tensor FlowAttentionImpl::forward(const torch::Tensor& queries, const tor
   const bool causal = options.causal();
   return detail::attend(*this, queries, keys, values, "FlowAttention",
                         [&](const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
-                          return causal ? flow::causal(q, k, v, kopt) : flow::noncausal(q, k, v, kopt);
+                          // The whole kernel runs in float32 under any precision: its flow normalizers are
+                          // ratios of prefix sums, and competition exponentiates them (docs/precision.md).
+                          auto qf = detail::widen(q), kf = detail::widen(k), vf = detail::widen(v);  // [B,H,*,d]
+                          return causal ? flow::causal(qf, kf, vf, kopt) : flow::noncausal(qf, kf, vf, kopt);
                         });
 }
 

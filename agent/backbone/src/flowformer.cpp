@@ -3,6 +3,7 @@
 // Shape legend: B batch, T tokens, D d_model.
 #include <flowrl/backbone/flow_attention.h>
 #include <flowrl/backbone/flowformer.h>
+#include <flowrl/backbone/precision.h>
 #include <flowrl/backbone/softmax_attention.h>
 #include <flowrl/core/error.h>
 
@@ -37,12 +38,21 @@ void FlowformerBlockImpl::reset() {
   mlp->push_back("proj", torch::nn::Linear(options.mlp_ratio() * D, D));
   mlp->push_back("dropout", torch::nn::Dropout(options.dropout()));
   register_module("mlp", mlp);
+  // Handles on the MLP's layers, so forward() can run them in the current precision.
+  fc = torch::nn::Linear(mlp->ptr<torch::nn::LinearImpl>(0));
+  proj = torch::nn::Linear(mlp->ptr<torch::nn::LinearImpl>(2));
+  mlp_dropout = torch::nn::Dropout(mlp->ptr<torch::nn::DropoutImpl>(3));
 }
 
 torch::Tensor FlowformerBlockImpl::forward(const torch::Tensor& x) {
+  // The residual stream and LayerNorm stay float32; under bf16 the attention and MLP branches
+  // come back in bf16 and the float32 residual sums promote them.
   auto h = ln1(x);                                                         // [B,T,D]
   auto y = x + attn.forward<torch::Tensor>(h, h, h);                       // [B,T,D]
-  return y + mlp->forward(ln2(y));                                         // [B,T,D]
+  auto m = detail::linear(fc, ln2(y));                                     // [B,T,ratio*D]
+  m = options.activation() == Activation::kGELU ? torch::gelu(m) : torch::relu(m);
+  m = mlp_dropout(detail::linear(proj, m));                                // [B,T,D]
+  return y + m;                                                            // [B,T,D]
 }
 
 FlowformerImpl::FlowformerImpl(const FlowformerOptions& options_) : options(options_) { reset(); }

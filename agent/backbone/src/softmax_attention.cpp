@@ -13,14 +13,16 @@ namespace flowrl {
 namespace softmax {
 
 torch::Tensor kernel(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, bool causal) {
+  // The two products run in the inputs' type (bf16 under a bf16 PrecisionGuard), the scaling,
+  // masking and softmax in float32.
   const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
-  auto scores = torch::matmul(q, k.transpose(-1, -2)) * scale;               // [B,H,L,S]
+  auto scores = detail::widen(torch::matmul(q, k.transpose(-1, -2))) * scale;  // [B,H,L,S]
   if (causal) {
     const auto L = q.size(2);
     auto future = torch::ones({L, L}, q.options().dtype(torch::kBool)).triu(1);  // [L,L]
     scores = scores.masked_fill(future, -std::numeric_limits<double>::infinity());
   }
-  return torch::matmul(torch::softmax(scores, -1), v);                       // [B,H,L,dv]
+  return torch::matmul(torch::softmax(scores, -1).to(v.scalar_type()), v);   // [B,H,L,dv]
 }
 
 }  // namespace softmax

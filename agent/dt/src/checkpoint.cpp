@@ -259,6 +259,7 @@ DTPolicy make_policy(const LoadedAgent& agent, double target_return) {
   options.target_return = target_return;
   options.reward_scale = agent.config.dataset.reward_scale;
   options.device = agent.device;
+  options.precision = agent.config.train.precision;
   return DTPolicy(agent.model, agent.normalizer, options);
 }
 

@@ -95,6 +95,7 @@ std::vector<envs::Action> DTPolicy::act(const envs::ActBatch& batch) {
   }
   // One forward pass for every running episode.
   torch::NoGradGuard no_grad;
+  const PrecisionGuard precision(options_.precision);
   const auto dev = options_.device;
   auto pred = model_(states.to(dev), actions.to(dev), rtg.to(dev), timesteps.to(dev));  // [E,K,A]
   auto chosen = pred.index({torch::arange(E, torch::kLong).to(dev), last.to(dev)})        // [E,A]

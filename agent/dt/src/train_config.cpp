@@ -72,6 +72,7 @@ TrainConfig TrainConfig::from(config::Config& cfg) {
                                                                                        : LrDecay::kNone;
   t.grad_clip = cfg.get_double("train.grad_clip", 0.25);
   t.ema_decay = cfg.get_double("train.ema_decay", 0.0);
+  t.precision = parse_precision(cfg.get_choice("train.precision", "fp32", {"fp32", "bf16"}), "train.precision");
   const int64_t train_seed = cfg.get_int("train.seed", 0);
   FLOWRL_CHECK(train_seed >= 0, cfg.source(), ": key 'train.seed' must be >= 0, got ", train_seed);
   t.seed = static_cast<uint64_t>(train_seed);

@@ -58,6 +58,7 @@ std::vector<TargetEvaluation> evaluate_targets(DecisionTransformer model, const 
     popt.target_return = target;
     popt.reward_scale = options.reward_scale;
     popt.device = options.device;
+    popt.precision = options.precision;
     DTPolicy policy(model, normalizer, popt);
     TargetEvaluation te;
     te.target = target;
@@ -92,7 +93,8 @@ std::string target_evaluations_json(const std::vector<TargetEvaluation>& evaluat
   s << "{\n";
   if (source) {
     s << json_string(source->dir_key) << ": " << json_string(source->dir) << ", \"step\": " << source->step
-      << ", \"env\": " << json_string(source->env) << ", \"weights\": " << json_string(source->weights) << ",\n";
+      << ", \"env\": " << json_string(source->env) << ", \"weights\": " << json_string(source->weights)
+      << ", \"precision\": " << json_string(precision_name(source->precision)) << ",\n";
   }
   s << "\"targets\": [\n";
   for (size_t i = 0; i < evaluations.size(); ++i) {
@@ -226,6 +228,7 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
   set_blas_threads(cfg.train.blas_threads);
   keep_freed_memory();
   const auto device = parse_device(cfg.device);
+  if (cfg.train.precision == Precision::kBF16) std::cerr << "train-agent: " << measure_bf16(device).describe() << "\n";
 
   // Data: the D4RL file, its episodes, the window sampler.
   auto read = data::D4RLReadOptions().env_dims(cfg.dataset.env).load_infos(false).load_metadata(false)
@@ -330,6 +333,7 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
     eo.threads = cfg.eval.threads;
     eo.reward_scale = cfg.dataset.reward_scale;
     eo.device = device;
+    eo.precision = cfg.train.precision;
     // Evaluation must not disturb the training RNG streams: it uses only env seeds, and dropout is
     // off in eval mode.
     auto write_rows = [&](std::ofstream& out, const std::vector<TargetEvaluation>& evals) {
@@ -369,6 +373,8 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
   double loss_value = 0.0;
   bool loss_logged = false;
   model->train();
+  // Forward and backward in the run's precision; the loss, the gradients and AdamW stay float32.
+  const PrecisionGuard precision(cfg.train.precision);
   while (step < cfg.train.steps) {
     const double lr = learning_rate(cfg.train, step);
     for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
@@ -431,10 +437,11 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
     auto round = evaluate_now(cfg.eval.final_episodes);
     result.final_evaluation = std::move(round.reported);
     if (average) {
-      const EvaluationSource raw{"run_dir", run.run_dir, step, cfg.dataset.env, weights_label(false)};
+      const EvaluationSource raw{"run_dir", run.run_dir, step, cfg.dataset.env, weights_label(false), cfg.train.precision};
       write_file_atomically((dir / "eval-final-raw.json").string(), target_evaluations_json(round.last_iterate, raw));
     }
-    const EvaluationSource source{"run_dir", run.run_dir, step, cfg.dataset.env, weights_label(average_ptr != nullptr)};
+    const EvaluationSource source{"run_dir", run.run_dir, step, cfg.dataset.env, weights_label(average_ptr != nullptr),
+                                  cfg.train.precision};
     // Its presence marks a finished run (scripts/reproduce.sh skips it): written whole or not at all.
     write_file_atomically((dir / "eval-final.json").string(), target_evaluations_json(result.final_evaluation, source));
   }

@@ -107,6 +107,8 @@ ForecastConfig from_config(config::Config& cfg) {
   const auto grad_clip = cfg.get_double("train.grad_clip", t.grad_clip());
   const auto max_steps = cfg.get_int("train.max_steps_per_epoch", t.max_steps_per_epoch());
   c.threads = cfg.get_int("train.threads", c.threads);
+  c.precision = parse_precision(cfg.get_string("train.precision", precision_name(c.precision)),
+                                source + ": config key 'train.precision'");
   const auto progress = cfg.get_bool("train.progress", t.progress());
   const std::pair<const char*, int64_t> positive[] = {
       {"batch_size", batch_size}, {"eval_batch_size", eval_batch_size}, {"epochs", epochs}, {"patience", patience}};
@@ -205,6 +207,7 @@ std::string forecast_config_to_yaml(const ForecastConfig& c) {
   out << YAML::Key << "grad_clip" << YAML::Value << c.train.grad_clip();
   out << YAML::Key << "max_steps_per_epoch" << YAML::Value << c.train.max_steps_per_epoch();
   out << YAML::Key << "threads" << YAML::Value << c.threads;
+  out << YAML::Key << "precision" << YAML::Value << precision_name(c.precision);
   out << YAML::Key << "progress" << YAML::Value << c.train.progress();
   out << YAML::EndMap;
   out << YAML::Key << "output" << YAML::Value << YAML::BeginMap;

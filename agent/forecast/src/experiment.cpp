@@ -9,6 +9,7 @@
 #include <chrono>
 #include <flowrl/backbone/runtime.h>
 #include <filesystem>
+#include <iostream>
 #include <sstream>
 #include <sys/resource.h>
 
@@ -55,6 +56,7 @@ std::string forecast_result_json(const ForecastConfig& c, const ForecastExperime
   j << "  \"cpu_seconds\": " << json_number(r.cpu_seconds) << ",\n";
   j << "  \"device\": " << json_string(device) << ",\n";
   j << "  \"threads\": " << threads << ",\n";
+  j << "  \"precision\": " << json_string(precision_name(c.precision)) << ",\n";
   j << "  \"scale\": \"normalized\",\n";
   j << "  \"checkpoint\": " << json_string(r.checkpoint) << ",\n";
   j << "  \"epochs\": [";
@@ -80,6 +82,9 @@ ForecastExperimentResult run_forecast_experiment(const ForecastConfig& config, c
     set_blas_threads(config.threads);
   }
   keep_freed_memory();
+  if (config.precision == Precision::kBF16) std::cerr << "train-forecaster: " << measure_bf16(device).describe() << "\n";
+  // training, validation and test in the run's precision (the loss and AdamW stay float32)
+  const PrecisionGuard precision(config.precision);
   torch::manual_seed(static_cast<uint64_t>(config.seed));
 
   // data and model

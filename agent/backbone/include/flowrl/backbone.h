@@ -4,5 +4,6 @@
 #include <flowrl/backbone/flow_attention.h>
 #include <flowrl/backbone/flowformer.h>
 #include <flowrl/backbone/options.h>
+#include <flowrl/backbone/precision.h>
 #include <flowrl/backbone/softmax_attention.h>
 #include <flowrl/backbone/runtime.h>

@@ -9,6 +9,8 @@
 #include <torch/nn/modules/container/any.h>
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/modules/container/sequential.h>
+#include <torch/nn/modules/dropout.h>
+#include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/normalization.h>
 #include <torch/nn/pimpl.h>
 
@@ -32,6 +34,8 @@ class FlowformerBlockImpl : public torch::nn::Cloneable<FlowformerBlockImpl> {
   /// FlowAttention or SoftmaxAttention, per options.attention().
   torch::nn::AnyModule attn;
   torch::nn::Sequential mlp{nullptr};
+  torch::nn::Linear fc{nullptr}, proj{nullptr};  ///< mlp's two layers (registered under mlp)
+  torch::nn::Dropout mlp_dropout{nullptr};       ///< mlp's dropout (registered under mlp)
 };
 TORCH_MODULE(FlowformerBlock);
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <flowrl/agent/decision_transformer.h>
+#include <flowrl/backbone/precision.h>
 #include <flowrl/data/normalizer.h>
 #include <flowrl/envs/evaluate.h>
 
@@ -32,6 +33,8 @@ struct DTPolicyOptions {
   double reward_scale = 1000.0;
   /// Device the model runs on.
   torch::Device device = torch::kCPU;
+  /// Precision of the forward pass (flowrl/backbone/precision.h); the actions are float32 either way.
+  Precision precision = Precision::kFP32;
 };
 
 /// envs::Policy over a trained DecisionTransformer: RTG_0 = target / scale, RTG_{t+1} = RTG_t - r_t / scale,

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <flowrl/agent/decision_transformer.h>
+#include <flowrl/backbone/precision.h>
 
 #include <cstdint>
 #include <string>
@@ -45,6 +46,9 @@ struct OptimConfig {
                                  ///< (avg = d avg + (1 - d) w after each update, with d = min(ema_decay,
                                  ///< (1 + n) / (10 + n)) at update n) and evaluations, evaluate-policy and
                                  ///< load_agent() use it instead of the last iterate
+  Precision precision = Precision::kFP32;  ///< fp32 | bf16: bf16 runs the big matrix products in bfloat16
+                                 ///< (master weights, optimizer state, loss and the delicate ops stay
+                                 ///< float32; docs/precision.md); evaluations during the run use it too
   uint64_t seed = 0;             ///< seeds the model init, dropout and the window sampler
   int64_t threads = 1;           ///< torch intra-op threads (1 is fastest on 2 cores with OpenBLAS)
   int64_t blas_threads = 1;      ///< OpenBLAS threads (0: leave OpenBLAS's default); 1 avoids spinning

@@ -32,6 +32,7 @@ struct TargetEvaluationOptions {
   int64_t threads = 2;             ///< env-stepping threads
   double reward_scale = 1000.0;    ///< as in training
   torch::Device device = torch::kCPU;
+  Precision precision = Precision::kFP32;  ///< of the policy's forward passes
 };
 
 /// Runs `episodes` episodes per target, all episodes of a target together (one batched forward
@@ -77,6 +78,7 @@ struct EvaluationSource {
   int64_t step = 0;                 ///< the update the weights come from
   std::string env;                  ///< the evaluation environment
   std::string weights;              ///< weights_label(): last iterate or weight average
+  Precision precision = Precision::kFP32;  ///< of the evaluation's forward passes
 };
 
 /// The evaluations as a JSON document: `{<source fields>, "targets": [{"target": R, "evaluation":

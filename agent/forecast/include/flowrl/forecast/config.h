@@ -13,6 +13,7 @@
 #pragma once
 
 #include <flowrl/data/timeseries.h>
+#include <flowrl/backbone/precision.h>
 #include <flowrl/forecast/options.h>
 #include <torch/nn/modules/container/any.h>
 
@@ -60,6 +61,7 @@ struct ForecastConfig {
   ForecastModelConfig model;         ///< `model:`
   ForecastTrainerOptions train;      ///< `train:` (checkpoint and seed are filled in by the runner)
   int64_t threads = 1;               ///< `train.threads`: torch intra-op threads (0: torch's default)
+  Precision precision = Precision::kFP32;  ///< `train.precision`: fp32 | bf16 (flowrl/backbone/precision.h)
   std::string output_dir = "runs/forecast";  ///< `output.dir`; relative: to the working directory
   std::string base_dir = ".";        ///< folder relative data.dir is resolved against (the config's)
 
