@@ -7,9 +7,10 @@
 #
 # Elsewhere (packages installed, CUDA LibTorch from PyTorch's wheel or the system) just run it.
 # 0. logs what the machine offers (GPU, nvcc, the PyTorch wheel and its C++ ABI) to machine.txt;
-# 1. builds into build-gpu/ and runs the [cuda] tests (their names say CUDA or GPU) through
-#    .gpu/device-build.sh; when PyTorch's CMake config cannot be used (it wants a CUDA toolkit),
-#    configures again with FLOWRL_TORCH_ROOT, LibTorch taken from the wheel's folder directly;
+# 1. builds into build-gpu/, configured as scripts/build-torch2.sh configures (scripts/lib/torch2.sh;
+#    the Debian packages from .gpu/debs when present), and runs the [cuda] tests (their names say
+#    CUDA or GPU); when PyTorch's CMake config cannot be used (it wants a CUDA toolkit), configures
+#    again with FLOWRL_TORCH_ROOT, LibTorch taken from the wheel's folder directly;
 # 2. benchmarks a training step on the GPU, Flow-Attention vs softmax, at both DT shapes;
 # 3. trains the authors' recipe (256/3/4) on a small hopper dataset with --device cuda for
 #    FLOWRL_GPU_STEPS updates (default 2000; log.csv has steps/s) and evaluates it on the GPU
@@ -37,29 +38,29 @@ if [ "$device" = cuda ]; then
     python3 -c 'import torch, os; print("torch", torch.__version__, "cuda", torch.version.cuda, "cxx11 abi",
       torch._C._GLIBCXX_USE_CXX11_ABI, os.path.dirname(torch.__file__))'; } > "$out/machine.txt" 2>&1
   cat "$out/machine.txt"
-  # nvcc off the PATH is still found; the arch list spares PyTorch's config its GPU probe
-  nvcc=$(command -v nvcc || ls /usr/local/cuda/bin/nvcc 2> /dev/null || true)
-  export FLOWRL_CMAKE_ARGS="${FLOWRL_CMAKE_ARGS:-} -DTORCH_CUDA_ARCH_LIST=9.0${nvcc:+ -DCMAKE_CUDA_COMPILER=$nvcc}"
-  torch_root=$(python3 -c 'import torch, os; print(os.path.dirname(torch.__file__))' 2> /dev/null || true)
-  stamp "build, and the [cuda] tests"
-  if [ -f .gpu/device-build.sh ]; then
-    bash .gpu/device-build.sh -R "$cuda_tests" || status=1   # logs: configure.log, build.log, ctest.log
-    if [ ! -f "$build/build.ninja" ] && [ ! -f "$build/Makefile" ] && [ -n "$torch_root" ]; then
-      stamp "configure failed (configure-first.log); again with LibTorch from $torch_root directly"
-      cp "$out/configure.log" "$out/configure-first.log"
-      rm -rf "$build"
-      FLOWRL_CMAKE_ARGS="$FLOWRL_CMAKE_ARGS -DFLOWRL_TORCH_ROOT=$torch_root" \
-        bash .gpu/device-build.sh -R "$cuda_tests" || status=1
-    fi
-  else  # a machine with the packages installed: LibTorch from PyTorch's wheel if there is one
-    prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)' 2>/dev/null || true)
-    gen=(); command -v ninja > /dev/null && gen=(-G Ninja)
-    { cmake -S . -B "$build" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release ${prefix:+"-DCMAKE_PREFIX_PATH=$prefix"} \
-        $FLOWRL_CMAKE_ARGS > "$out/configure.log" 2>&1 &&
-      cmake --build "$build" -j "$(nproc)" > "$out/build.log" 2>&1 &&
-      ctest --test-dir "$build" -j 4 -R "$cuda_tests" --output-on-failure > "$out/ctest.log" 2>&1; } || status=1
-    tail -n 5 "$out/ctest.log" 2> /dev/null
+  # The lent GPU machine reaches no package mirror: the build's Debian packages come in .gpu/debs
+  # (../shared/gpu/bundle.sh), unpacked without overwriting anything the machine has.
+  if [ -d .gpu/debs ]; then
+    stage=$(mktemp -d)
+    for d in .gpu/debs/*.deb; do dpkg -x "$d" "$stage"; done
+    tar -C "$stage" -cf - . | tar -C / -xf - --skip-old-files --keep-directory-symlink
+    ldconfig
   fi
+  # configured as scripts/build-torch2.sh configures (scripts/lib/torch2.sh), against PyTorch's wheel here
+  source scripts/lib/torch2.sh
+  torch_root=$(python3 -c 'import torch, os; print(os.path.dirname(torch.__file__))' 2> /dev/null || true)
+  [ -n "$torch_root" ] || { stamp "python3 cannot import torch: no LibTorch to build against"; exit 1; }
+  stamp "configure against $torch_root, build, and the [cuda] tests"
+  if ! flowrl_configure_torch2 "$build" "$torch_root" "$out/configure.log"; then
+    stamp "configure failed (configure-first.log); again with LibTorch from $torch_root directly"
+    cp "$out/configure.log" "$out/configure-first.log"
+    rm -rf "$build"
+    flowrl_configure_torch2 "$build" "$torch_root" "$out/configure.log" "-DFLOWRL_TORCH_ROOT=$torch_root" || status=1
+  fi
+  { cmake --build "$build" -j "$(nproc)" > "$out/build.log" 2>&1 &&
+    ctest --test-dir "$build" -j 4 -R "$cuda_tests" --output-on-failure > "$out/ctest.log" 2>&1; } || status=1
+  grep -E "error" "$out/build.log" | head -n 20
+  tail -n 5 "$out/ctest.log" 2> /dev/null
   [ -x "$build/bin/train-agent" ] || { stamp "no build; stopping"; exit 1; }
 else
   build=${FLOWRL_GPU_BUILD:-build}

@@ -230,10 +230,13 @@ TEST_CASE("every shipped configs/dt/*.yaml parses, alone and under each fast-cpu
     if (stem == "ema") {
       CHECK(checked.train.ema_decay == Approx(0.999));
       CHECK(checked.eval.episodes == 100);
+    } else if (stem == "bf16") {
+      CHECK(checked.train.precision == Precision::kBF16);
+      CHECK(checked.train.lr == Approx(protocol.train.lr));
     } else {
       CHECK(checked.train.lr == Approx(stem == "lr3e-4" ? 3e-4 : 1e-4));
       CHECK(checked.train.ema_decay == 0);
     }
   }
-  CHECK(checks == 3);
+  CHECK(checks == 4);
 }
