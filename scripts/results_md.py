@@ -29,16 +29,20 @@ def split_write_arg(args):
     return args[i + 1], args[:i] + args[i + 2:]
 
 
-def emit(report, write, name, program):
-    """Prints the report, or replaces the NAME block of the Markdown file `write` with it."""
+def emit(report, write, name, program, optional=False):
+    """Prints the report, or replaces the NAME block of the Markdown file `write` with it. A file
+    without that block is an error, or with `optional` is left as it is (returns False)."""
     if write is None:
         sys.stdout.write(report)
-        return
+        return True
     begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
     with open(write) as f:
         text = f.read()
     b, e = text.find(begin), text.find(end)
     if b < 0 or e < b:
+        if optional:
+            return False
         sys.exit(f"{program}: {write} has no {begin} ... {end} block")
     with open(write, "w") as f:
         f.write(text[:b + len(begin)] + "\n" + report + text[e:])
+    return True

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""rl-results.py — the Agents tables of docs/results.md from fast-cpu train-agent runs.
+"""rl-results.py — the Offline RL tables of docs/results.md from fast-cpu train-agent runs.
 
-    python3 scripts/rl-results.py [--write FILE.md] [--record] [RUNS_DIR [DATA_DIR]]
-                                  (defaults: runs/fast-cpu data/generated)
+    python3 scripts/rl-results.py [--write FILE.md] [--record] [--checks] [--ledger DIR]
+                                  [RUNS_DIR [DATA_DIR]]   (defaults: runs/fast-cpu data/generated)
 
 Reads RUNS_DIR/<env>-<dataset>-<flow|softmax>-seed<S>/eval-final.json (written by train-agent after
 the last update: the last checkpoint, eval.final_episodes episodes per target) and the behaviour
 data's statistics DATA_DIR/<env>-<dataset>.hdf5.json (inspect-dataset --json). Prints
+  (0) the summary: per dataset, the data's score, each backbone's score at the headline target, the
+      bar and whether Flowformer-DT meets it;
   (1) per dataset: the data's normalized score and each backbone's score at both targets, mean ± std
       over the seeds finished (n);
   (2) the issue's bar, read at the headline target fixed before any run (the higher one: hopper 3600,
@@ -15,16 +17,32 @@ data's statistics DATA_DIR/<env>-<dataset>.hdf5.json (inspect-dataset --json). P
   (3) per run: scores, training and evaluation wall time.
 Unfinished runs are not counted.
 
+--checks prints the protocol checks of PROTOCOL (the name of RUNS_DIR) instead: every folder
+PROTOCOL+CHECK/, PROTOCOL@rows-N/ or PROTOCOL+CHECK@rows-N/ of the ledger (and of RUNS_DIR's parent
+folder), i.e. the runs of scripts/reproduce.sh with FLOWRL_CHECK=CHECK (configs/dt/checks/CHECK.yaml)
+and/or FLOWRL_ROWS=N, each compared with the runs of PROTOCOL of the same dataset, backbone and seeds.
+The checks of configs/dt/checks/ and the data-size check (1M rows) that have no folder yet are rows
+that say "not run yet" (on walker2d-medium, seed 0, where every check starts). Two more tables:
+weight-averaged runs (train.ema_decay > 0), the average against the last iterate of the same run; and,
+for runs whose periodic evaluations use 100 episodes, the score at each checkpoint with the mean and
+std (as np.std) across checkpoints.
+
 Run folders are large and stay on the machine that trained them, so every finished run is also
 kept, as a small JSON record, in the ledger docs/runs/PROTOCOL/<run>.json (scores per target, the
 per-episode normalized returns and lengths, the periodic evaluations, wall times), and the behaviour
 data's statistics in docs/runs/data.json. --record writes the records of RUNS_DIR's finished runs
 and DATA_DIR's statistics into the ledger (scripts/reproduce.sh does so after each run). The tables
 are made from the ledger and RUNS_DIR together; a run folder wins over its ledger record.
+--ledger DIR reads and writes another ledger than docs/runs/ (the tests use a temporary one).
 
 With --write, the output replaces the text between `<!-- rl-results:PROTOCOL:begin -->` and
 `<!-- rl-results:PROTOCOL:end -->` in FILE.md, where PROTOCOL is the name of RUNS_DIR (fast-cpu,
-fast-cpu-10k, fast-cpu-20k). Standard library only.
+fast-cpu-10k, fast-cpu-20k), and, where FILE.md has them, the blocks
+`<!-- rl-results:PROTOCOL:summary:begin/end -->` (the summary) and
+`<!-- rl-results:PROTOCOL:checks:begin/end -->` (the protocol checks). With --checks and --write,
+only the checks block is written (and FILE.md must have it). So one command writes every table of a
+protocol:  python3 scripts/rl-results.py --write docs/results.md runs/fast-cpu-10k
+Standard library only.
 """
 import csv
 import glob
@@ -36,8 +54,11 @@ import sys
 
 from results_md import emit, parse_args
 
-LEDGER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "runs")
+SCRIPT_DIR = os.path.dirname(os.path.abspath(__file__))
+# The ledger (--ledger DIR replaces it).
+LEDGER = os.path.join(SCRIPT_DIR, "..", "docs", "runs")
 DATA_LEDGER = os.path.join(LEDGER, "data.json")
+CHECK_CONFIGS = os.path.join(SCRIPT_DIR, "..", "configs", "dt", "checks")
 
 ENVS = ["hopper", "halfcheetah", "walker2d"]
 DATASETS = ["medium", "medium-expert", "mixed"]
@@ -46,6 +67,19 @@ BACKBONES = ["flow", "softmax"]
 TARGETS = {"hopper": (3600.0, 1800.0), "halfcheetah": (12000.0, 6000.0), "walker2d": (5000.0, 2500.0)}
 # The expert policies' normalized scores on their own datasets (docs/datasets.md).
 EXPERT = {"hopper": 108.9, "halfcheetah": 94.2, "walker2d": 107.4}
+# The seeds every configuration of a protocol runs (reproduce.sh's default FLOWRL_SEEDS).
+SEEDS_OF_RECORD = (0, 1)
+# Protocol checks (configs/dt/checks/NAME.yaml, reproduce.sh FLOWRL_CHECK=NAME): their order in the
+# table and what each changes. A check not named here is listed after these, by its name.
+CHECKS = [("ema", "weight average, train.ema_decay 0.999: the average is scored (the last iterate too), "
+                  "periodic evaluations of 100 episodes"),
+          ("lr3e-4", "peak learning rate 3e-4 (protocol: 1e-3)"),
+          ("lr1e-4", "peak learning rate 1e-4, the DT paper's (protocol: 1e-3)"),
+          ("bf16", "bf16 mixed precision (docs/precision.md); the base runs are fp32")]
+# The data-size check (reproduce.sh FLOWRL_ROWS=N): D4RL's size of a medium file.
+CHECK_ROWS = 1000000
+# Where a check runs first (issue 17): walker2d-medium, seed 0, both backbones.
+CHECK_DATASET, CHECK_SEEDS = ("walker2d", "medium"), (0,)
 
 
 def parse_run_name(name):
@@ -135,7 +169,7 @@ def finished_runs(runs_dir):
 
 def load_runs(fresh, protocol):
     """(env, dataset, backbone) -> list of run records: the ledger's, replaced by the `fresh` records
-    of RUNS_DIR's finished runs."""
+    of RUNS_DIR's finished runs. Scores are keyed by the target as a float."""
     records = {}
     for path in sorted(glob.glob(os.path.join(LEDGER, protocol, "*.json"))):
         with open(path) as f:
@@ -145,6 +179,9 @@ def load_runs(fresh, protocol):
     runs = {}
     for r in records.values():
         r = dict(r, scores={float(t): v for t, v in r["scores"].items()})
+        if r.get("last_iterate"):
+            r["last_iterate"] = dict(r["last_iterate"],
+                                     scores={float(t): v for t, v in r["last_iterate"]["scores"].items()})
         runs.setdefault((r["env"], r["dataset"], r["backbone"]), []).append(r)
     return runs
 
@@ -163,6 +200,13 @@ def behaviour_data(data_dir):
     if os.path.exists(DATA_LEDGER):
         with open(DATA_LEDGER) as f:
             data = json.load(f)
+    data.update(data_stats(data_dir))
+    return data
+
+
+def data_stats(data_dir):
+    """<env>-<dataset>[@rows-N] -> the statistics of DATA_DIR's inspect-dataset JSON files."""
+    data = {}
     for path in sorted(glob.glob(os.path.join(data_dir, "*.hdf5.json"))):
         with open(path) as f:
             doc = json.load(f)
@@ -217,30 +261,98 @@ def cell(entries, target):
     return f"{m:.1f} ± {s:.1f} ({len(vals)})", m
 
 
-def main():
-    argv = sys.argv[1:]
-    do_record = "--record" in argv
-    argv = [a for a in argv if a != "--record"]
-    write, args = parse_args(argv, __doc__, "rl-results.py", must_exist=False)
-    runs_dir = args[0] if args else "runs/fast-cpu"
-    data_dir = args[1] if len(args) > 1 else "data/generated"
-    protocol = os.path.basename(os.path.normpath(runs_dir))
-    fresh = finished_runs(runs_dir)
-    data = behaviour_data(data_dir)
-    if do_record:
-        record(fresh, data, protocol)
-    runs = load_runs(fresh, protocol)
+def bar_of(env, dset, data_score):
+    """(the bar's value or None, what it is) at the headline target."""
+    if dset == "medium-expert":
+        return 0.9 * EXPERT[env], f"90% of expert {EXPERT[env]:.1f}"
+    return data_score(env, dset), "data average"
 
-    def data_score(env, dset):
-        entry = data.get(f"{env}-{dset}{data_suffix(data_dir)}")
-        return entry["normalized_mean"] if entry else None
 
+def headline(runs):
+    """(env, dataset, backbone) -> (mean at the headline target or None, seeds)."""
+    out = {}
+    for env in ENVS:
+        for dset in DATASETS:
+            for backbone in BACKBONES:
+                entries = runs.get((env, dset, backbone), [])
+                _, m = cell(entries, TARGETS[env][0])
+                out[(env, dset, backbone)] = (m, len(entries))
+    return out
+
+
+def flow_minus_softmax(heads):
+    return [heads[(env, dset, "flow")][0] - heads[(env, dset, "softmax")][0]
+            for env in ENVS for dset in DATASETS
+            if heads[(env, dset, "flow")][0] is not None and heads[(env, dset, "softmax")][0] is not None]
+
+
+def summary_report(runs, data_score):
+    """The summary table: dataset, data, both backbones at the headline target, bar, met."""
+    out = ["| dataset | data | Flowformer-DT | softmax-DT | bar | met? |", "|---|---|---|---|---|---|"]
+    met, missed, pending, partial = [], [], [], []
+    for env in ENVS:
+        high = TARGETS[env][0]
+        for dset in DATASETS:
+            d = data_score(env, dset)
+            bar, what = bar_of(env, dset, data_score)
+            texts = []
+            for backbone in BACKBONES:
+                entries = runs.get((env, dset, backbone), [])
+                text, _ = cell(entries, high)
+                if len(entries) == 1:  # name the seed
+                    text = text.replace("(1 seed)", f"(seed {entries[0]['seed']})")
+                elif entries:
+                    text = text.replace(f"({len(entries)})", f"({len(entries)} seeds)")
+                texts.append(text)
+            f, nf = headline_of(runs, env, dset, "flow")
+            name = f"{env}-{dset}"
+            if f is None or bar is None:
+                verdict = "not run yet" if f is None else "–"
+                pending.append(name)
+            else:
+                verdict = "yes" if f >= bar else "**no**"
+                (met if f >= bar else missed).append(name)
+                if nf < len(SEEDS_OF_RECORD):
+                    verdict += f" ({nf} of {len(SEEDS_OF_RECORD)} seeds)"
+                    partial.append(name)
+            ds = "–" if d is None else f"{d:.1f}"
+            bar_text = "–" if bar is None else f"{bar:.1f} ({what})"
+            out.append(f"| {name} | {ds} | {texts[0]} | {texts[1]} | {bar_text} | {verdict} |")
+    out.append("")
+    line = f"Flowformer-DT meets its bar on {len(met)} of the {len(met) + len(missed)} datasets run"
+    if met:
+        line += f" ({', '.join(met)})"
+    if missed:
+        line += f" and misses it on {len(missed)} ({', '.join(missed)})"
+    if pending:
+        line += f"; {len(pending)} not run yet ({', '.join(pending)})"
+    if partial:
+        line += f"; fewer than {len(SEEDS_OF_RECORD)} seeds so far on {', '.join(partial)}"
+    out.append(line + ".")
+    diffs = flow_minus_softmax(headline(runs))
+    if diffs:
+        mean = statistics.mean(diffs)
+        out.append(f"Flowformer-DT minus softmax-DT at the headline target, averaged over the {len(diffs)} "
+                   f"dataset(s) where both ran: {mean:+.1f} normalized points (bar: no worse than softmax-DT "
+                   f"on average: {'met' if mean >= 0 else '**not met**'}).")
+    done = sum(1 for entries in runs.values() for e in entries if e["seed"] in SEEDS_OF_RECORD)
+    total = len(ENVS) * len(DATASETS) * len(BACKBONES) * len(SEEDS_OF_RECORD)
+    out.append(f"Runs in the ledger: {done} of the {total} of record ({len(ENVS) * len(DATASETS)} datasets x "
+               f"{len(BACKBONES)} backbones x seeds {', '.join(map(str, SEEDS_OF_RECORD))}).")
+    return "\n".join(out) + "\n"
+
+
+def headline_of(runs, env, dset, backbone):
+    entries = runs.get((env, dset, backbone), [])
+    return cell(entries, TARGETS[env][0])[1], len(entries)
+
+
+def main_report(runs, data_score):
+    """Tables (1)-(3) of the docstring."""
     out = []
-
     out.append("| dataset | behaviour data | Flowformer-DT, higher target | Flowformer-DT, lower target | "
                "softmax-DT, higher target | softmax-DT, lower target |")
     out.append("|---|---|---|---|---|---|")
-    headline = {}
     for env in ENVS:
         high, low = TARGETS[env]
         for dset in DATASETS:
@@ -248,37 +360,31 @@ def main():
             cells = []
             for backbone in BACKBONES:
                 entries = runs.get((env, dset, backbone), [])
-                text_high, m_high = cell(entries, high)
+                text_high, _ = cell(entries, high)
                 text_low, _ = cell(entries, low)
                 cells += [f"{int(high)}: {text_high}", f"{int(low)}: {text_low}"]
-                headline[(env, dset, backbone)] = (m_high, len(entries))
             ds = f"{d:.1f}" if d is not None else "–"
             out.append(f"| {env}-{dset} | {ds} | " + " | ".join(cells) + " |")
 
+    heads = headline(runs)
     out.append("")
     out.append("| dataset | bar (headline target) | Flowformer-DT | met | softmax-DT | flow - softmax |")
     out.append("|---|---|---|---|---|---|")
-    diffs = []
     for env in ENVS:
         for dset in DATASETS:
-            f, nf = headline[(env, dset, "flow")]
-            s, ns = headline[(env, dset, "softmax")]
+            f, nf = heads[(env, dset, "flow")]
+            s, ns = heads[(env, dset, "softmax")]
             if f is None and s is None:
                 continue
-            if dset == "medium-expert":
-                bar, what = 0.9 * EXPERT[env], f"90% of expert {EXPERT[env]:.1f}"
-            else:
-                bar, what = data_score(env, dset), "data average"
+            bar, what = bar_of(env, dset, data_score)
             met = "–" if f is None or bar is None else ("yes" if f >= bar else "no")
             met += "" if nf >= 2 or f is None else " (fewer than 2 seeds)"
-            diff = "–"
-            if f is not None and s is not None:
-                diffs.append(f - s)
-                diff = f"{f - s:+.1f}"
+            diff = "–" if f is None or s is None else f"{f - s:+.1f}"
             ftext = "not run yet" if f is None else f"{f:.1f} ({nf})"
             stext = "not run yet" if s is None else f"{s:.1f} ({ns})"
             bar_text = "–" if bar is None else f"{bar:.1f} ({what})"
             out.append(f"| {env}-{dset} | {bar_text} | {ftext} | {met} | {stext} | {diff} |")
+    diffs = flow_minus_softmax(heads)
     if diffs:
         out.append("")
         out.append(f"Flowformer-DT minus softmax-DT at the headline target, averaged over the {len(diffs)} "
@@ -297,8 +403,247 @@ def main():
                        f"{e['eval_s']:.0f} |")
     if not runs:
         out.append("| (no finished run yet) | | | | | | |")
+    return "\n".join(out) + "\n"
 
-    emit("\n".join(out) + "\n", write, f"rl-results:{protocol}", "rl-results.py")
+
+# ---------------------------------------------------------------------------------------------------
+# Protocol checks
+
+def parse_check(protocol, folder):
+    """'fast-cpu-10k+ema@rows-1000000' -> ('ema', 1000000); ('ema', None) for 'fast-cpu-10k+ema',
+    (None, 1000000) for 'fast-cpu-10k@rows-1000000'; None when `folder` is not a check of PROTOCOL."""
+    if not folder.startswith(protocol):
+        return None
+    m = re.fullmatch(r"(?:\+([^@+/]+))?(?:@rows-([0-9]+))?", folder[len(protocol):])
+    if not m or (m.group(1) is None and m.group(2) is None):
+        return None
+    return m.group(1), (int(m.group(2)) if m.group(2) else None)
+
+
+def known_checks():
+    """The check names in table order: CHECKS', then the other overlays in configs/dt/checks/."""
+    names = [name for name, _ in CHECKS]
+    others = sorted(os.path.basename(p)[:-len(".yaml")] for p in glob.glob(os.path.join(CHECK_CONFIGS, "*.yaml")))
+    return names + [n for n in others if n not in names]
+
+
+def check_label(check, rows):
+    return (f"+{check}" if check else "") + (f"@rows-{rows}" if rows else "")
+
+
+def check_what(check, rows):
+    parts = []
+    if check:
+        parts.append(dict(CHECKS).get(check, f"configs/dt/checks/{check}.yaml"))
+    if rows:
+        parts.append(f"data of {rows:,} rows per medium file (medium-expert: twice that; protocol: 200,000)")
+    return "; ".join(parts)
+
+
+def check_folders(protocol, runs_root):
+    """(check, rows, folder) of every check folder of PROTOCOL in the ledger or in RUNS_ROOT, in table
+    order."""
+    found = {}
+    for base in (LEDGER, runs_root):
+        if base and os.path.isdir(base):
+            for folder in os.listdir(base):
+                parsed = parse_check(protocol, folder)
+                if parsed and os.path.isdir(os.path.join(base, folder)):
+                    found[folder] = parsed
+    order = known_checks()
+
+    def key(folder):
+        check, rows = found[folder]
+        return (rows is not None, order.index(check) if check in order else len(order), check or "", rows or 0)
+    return [(found[f][0], found[f][1], f) for f in sorted(found, key=key)]
+
+
+def check_runs(folder, runs_root):
+    """(env, dataset, backbone) -> records of a check folder: the ledger's, replaced by its finished run
+    folders under RUNS_ROOT."""
+    fresh = []
+    if runs_root and os.path.isdir(os.path.join(runs_root, folder)):
+        fresh = finished_runs(os.path.join(runs_root, folder))
+    return load_runs(fresh, folder)
+
+
+def fmt(value):
+    return "–" if value is None else f"{value:.1f}"
+
+
+def mean_or_none(values):
+    return statistics.mean(values) if values else None
+
+
+def checks_report(protocol, base_runs, runs_root, data):
+    """The protocol-check tables of PROTOCOL (see the docstring)."""
+    folders = check_folders(protocol, runs_root)
+    present = {(c, r) for c, r, _ in folders}
+    rows_run = any(r is not None for _, r, _ in folders)
+    # every known check, and the data-size check, that has no folder yet: a "not run yet" entry
+    entries = [(c, r, f, check_runs(f, runs_root)) for c, r, f in folders]
+    missing = [(c, None) for c in known_checks() if (c, None) not in present]
+    if not rows_run:
+        missing.append((None, CHECK_ROWS))
+    order = known_checks()
+    entries += [(c, r, protocol + check_label(c, r), {}) for c, r in missing]
+    entries.sort(key=lambda e: (e[1] is not None, order.index(e[0]) if e[0] in order else len(order), e[0] or ""))
+
+    out = ["| check | what changes from " + protocol + " | ledger folder | runs recorded |", "|---|---|---|---|"]
+    for check, rows, folder, runs in entries:
+        n = sum(len(v) for v in runs.values())
+        out.append(f"| {check_label(check, rows)} | {check_what(check, rows)} | `docs/runs/{folder}/` | "
+                   f"{n if n else 'not run yet'} |")
+
+    out.append("")
+    out.append(f"| check | dataset | backbone | seeds | check, higher target | {protocol}, same seeds | change | "
+               f"check, lower target | {protocol}, same seeds | data | check - data |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|---|")
+    averaged, periodic = [], []
+    for check, rows, folder, runs in entries:
+        datasets = sorted({(env, dset) for env, dset, _ in runs},
+                          key=lambda k: (ENVS.index(k[0]) if k[0] in ENVS else 9, DATASETS.index(k[1]) if k[1] in DATASETS else 9))
+        for env, dset in datasets or [CHECK_DATASET]:
+            high, low = TARGETS[env]
+            d = data.get(f"{env}-{dset}" + (f"@rows-{rows}" if rows else ""))
+            d = d["normalized_mean"] if d else None
+            for backbone in BACKBONES:
+                recs = sorted(runs.get((env, dset, backbone), []), key=lambda r: r["seed"])
+                seeds = [r["seed"] for r in recs] or list(CHECK_SEEDS)
+                base = [r for r in base_runs.get((env, dset, backbone), []) if r["seed"] in seeds]
+                cells = []
+                for t in (high, low):
+                    c = mean_or_none([r["scores"][t] for r in recs if t in r["scores"]])
+                    b = mean_or_none([r["scores"][t] for r in base if t in r["scores"]])
+                    btext = "not in the ledger" if b is None else fmt(b)
+                    if b is not None and len(base) < len(seeds):
+                        btext += " (seeds " + ", ".join(str(r["seed"]) for r in base) + " only)"
+                    ctext = "not run yet" if c is None else fmt(c)
+                    change = "–" if c is None or b is None or len(base) < len(seeds) else f"{c - b:+.1f}"
+                    cells.append((f"{int(t)}: {ctext}", btext, change, c))
+                above = "–" if cells[0][3] is None or d is None else f"{cells[0][3] - d:+.1f}"
+                label = "Flowformer-DT" if backbone == "flow" else "softmax-DT"
+                out.append(f"| {check_label(check, rows)} | {env}-{dset} | {label} | {', '.join(map(str, seeds))} | "
+                           f"{cells[0][0]} | {cells[0][1]} | {cells[0][2]} | {cells[1][0]} | {cells[1][1]} | "
+                           f"{fmt(d)} | {above} |")
+                for r in recs:
+                    if r.get("last_iterate"):
+                        averaged.append((check_label(check, rows), r))
+                    if hundred_episode_periodic(r):
+                        periodic.append((check_label(check, rows), r))
+
+    out.append("")
+    out.append("Weight-averaged runs: the average against the last iterate of the same run (last checkpoint, "
+               "100 episodes per target).")
+    out.append("")
+    out.append("| check | run | average, higher target | last iterate, higher target | average - last iterate | "
+               "average, lower target | last iterate, lower target |")
+    out.append("|---|---|---|---|---|---|---|")
+    for label, r in averaged:
+        high, low = TARGETS[r["env"]]
+        raw = r["last_iterate"]["scores"]
+        a, li = r["scores"].get(high), raw.get(high)
+        diff = "–" if a is None or li is None else f"{a - li:+.1f}"
+        out.append(f"| {label} | {r['name']} | {int(high)}: {fmt(a)} | {int(high)}: {fmt(li)} | {diff} | "
+                   f"{int(low)}: {fmt(r['scores'].get(low))} | {int(low)}: {fmt(raw.get(low))} |")
+    if not averaged:
+        for backbone in BACKBONES:
+            out.append(f"| +ema | {'-'.join(CHECK_DATASET)}-{backbone}-seed{CHECK_SEEDS[0]} | not run yet | | | | |")
+
+    out.append("")
+    out.append("Checkpoint to checkpoint: runs whose periodic evaluations use 100 episodes, headline target; "
+               "mean and std (as np.std) across the checkpoints, the last one included.")
+    out.append("")
+    steps = sorted({e["step"] for _, r in periodic for ev in periodic_series(r) for e in ev[1]})
+    if not steps:
+        steps = [2500, 5000, 7500, 10000]
+    out.append("| check | run | weights | " + " | ".join(f"update {s}" for s in steps) + " | mean | std |")
+    out.append("|---|---|---|" + "---|" * len(steps) + "---|---|")
+    for label, r in periodic:
+        for weights, evals in periodic_series(r):
+            by_step = {e["step"]: e["normalized_mean"] for e in evals}
+            values = [by_step[s] for s in steps if s in by_step]
+            m, sd = summary(values) if values else (None, None)
+            out.append(f"| {label} | {r['name']} | {weights} | " + " | ".join(fmt(by_step.get(s)) for s in steps)
+                       + f" | {fmt(m)} | {fmt(sd)} |")
+    if not periodic:
+        for backbone in BACKBONES:
+            out.append(f"| +ema | {'-'.join(CHECK_DATASET)}-{backbone}-seed{CHECK_SEEDS[0]} | not run yet |"
+                       + " |" * (len(steps) + 2))
+    return "\n".join(out) + "\n"
+
+
+def headline_periodic(evals, env):
+    return sorted((e for e in evals or [] if float(e["target"]) == TARGETS[env][0]), key=lambda e: e["step"])
+
+
+def hundred_episode_periodic(r):
+    """Whether a run's periodic evaluations at the headline target all use 100 episodes or more (two at
+    least)."""
+    evals = headline_periodic(r.get("periodic_evaluations"), r["env"])
+    return len(evals) >= 2 and all(e["episodes"] >= 100 for e in evals)
+
+
+def periodic_series(r):
+    """[(weights, headline-target periodic evaluations)]: the scored weights, then the last iterate of a
+    weight-averaged run."""
+    series = [("average" if r.get("weights") == "average" else "last iterate",
+               headline_periodic(r.get("periodic_evaluations"), r["env"]))]
+    if r.get("last_iterate"):
+        series.append(("last iterate", headline_periodic(r["last_iterate"].get("periodic_evaluations"), r["env"])))
+    return series
+
+
+def take_option(argv, name):
+    """argv without `name VALUE`, and VALUE (None when absent)."""
+    if name not in argv:
+        return argv, None
+    i = argv.index(name)
+    if i + 1 >= len(argv):
+        sys.exit(f"rl-results.py: {name} needs a value (see --help)")
+    return argv[:i] + argv[i + 2:], argv[i + 1]
+
+
+def main():
+    global LEDGER, DATA_LEDGER
+    argv = sys.argv[1:]
+    do_record = "--record" in argv
+    do_checks = "--checks" in argv
+    argv = [a for a in argv if a not in ("--record", "--checks")]
+    argv, ledger = take_option(argv, "--ledger")
+    if ledger is not None:
+        LEDGER, DATA_LEDGER = ledger, os.path.join(ledger, "data.json")
+    write, args = parse_args(argv, __doc__, "rl-results.py", must_exist=False)
+    runs_dir = args[0] if args else "runs/fast-cpu"
+    data_dir = args[1] if len(args) > 1 else "data/generated"
+    protocol = os.path.basename(os.path.normpath(runs_dir))
+    fresh = finished_runs(runs_dir)
+    data = behaviour_data(data_dir)
+    if do_record:
+        record(fresh, data, protocol)
+    runs = load_runs(fresh, protocol)
+
+    def data_score(env, dset):
+        entry = data.get(f"{env}-{dset}{data_suffix(data_dir)}")
+        return entry["normalized_mean"] if entry else None
+
+    def checks():
+        check_data = dict(data)
+        for rows_dir in sorted(glob.glob(os.path.join(data_dir, "rows-*"))):
+            check_data.update(data_stats(rows_dir))
+        runs_root = os.path.dirname(os.path.normpath(runs_dir)) or "."
+        return checks_report(protocol, runs, runs_root, check_data)
+
+    name = f"rl-results:{protocol}"
+    if do_checks:
+        emit(checks(), write, name + ":checks", "rl-results.py")
+    elif write is None:
+        sys.stdout.write(summary_report(runs, data_score) + "\n" + main_report(runs, data_score))
+    else:
+        emit(main_report(runs, data_score), write, name, "rl-results.py")
+        emit(summary_report(runs, data_score), write, name + ":summary", "rl-results.py", optional=True)
+        emit(checks(), write, name + ":checks", "rl-results.py", optional=True)
+
 
 if __name__ == "__main__":
     main()

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <unistd.h>
 
@@ -202,6 +203,22 @@ TEST_CASE("run_forecast_experiment writes config.yaml, best.pt and result.json",
   CHECK(again.model.d_model == 16);
   CHECK(again.train.max_steps_per_epoch() == 2);
   CHECK(again.data_path() == config.data_path());
+  // a few test windows and their forecasts, for scripts/plot-forecast.py
+  std::ifstream windows(result.windows_csv);
+  std::string line;
+  std::getline(windows, line);
+  CHECK(line == "window,variate,step,value,forecast");
+  int64_t rows = 0, forecasts = 0;
+  std::set<std::string> window_ids;
+  while (std::getline(windows, line)) {
+    ++rows;
+    window_ids.insert(line.substr(0, line.find(',')));
+    if (line.back() != ',') ++forecasts;  // horizon rows carry a forecast
+  }
+  const int64_t n_vars = 3;  // sines.csv: s1, s2, OT
+  CHECK(window_ids == std::set<std::string>{"0", "36", "72", "108"});  // round(k (109 - 1) / 3)
+  CHECK(rows == 4 * n_vars * (24 + 12));
+  CHECK(forecasts == 4 * n_vars * 12);
   CHECK_THROWS_AS(run_forecast_experiment(config, "tpu"), Error);
   fs::remove_all(dir);
 }

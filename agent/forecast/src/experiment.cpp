@@ -3,10 +3,12 @@
 #include <flowrl/core/file.h>
 #include <flowrl/core/json.h>
 #include <flowrl/forecast/experiment.h>
+#include <flowrl/forecast/models.h>
 #include <torch/cuda.h>
 #include <torch/utils.h>
 
 #include <chrono>
+#include <cmath>
 #include <flowrl/backbone/runtime.h>
 #include <filesystem>
 #include <iostream>
@@ -70,6 +72,45 @@ std::string forecast_result_json(const ForecastConfig& c, const ForecastExperime
   return j.str();
 }
 
+std::string forecast_windows_csv(torch::nn::AnyModule& model, const data::ForecastSeries& series, torch::Device device) {
+  const auto split = data::Split::kTest;
+  const int64_t W = series.num_windows(split), L = series.seq_len, H = series.pred_len, N = series.n_vars;
+  std::ostringstream csv;
+  csv << "window,variate,step,value,forecast\n";
+  if (W == 0) return csv.str();
+  std::vector<int64_t> indices;
+  for (int k = 0; k < 4; ++k) {
+    const auto i = static_cast<int64_t>(std::lround(static_cast<double>(k) * static_cast<double>(W - 1) / 3.0));
+    if (indices.empty() || indices.back() != i) indices.push_back(i);
+  }
+  model.ptr()->eval();
+  torch::NoGradGuard no_grad;
+  auto batch = make_forecast_batch(series, split, indices, device);
+  auto pred = model.forward<torch::Tensor>(batch.x, batch.x_mark, batch.y_mark)  // [B,H,N]
+                  .to(torch::kCPU, torch::kFloat64).contiguous();
+  const double* p = pred.data_ptr<double>();
+  auto name = [](const std::string& s) {  // a CSV field, quoted when it must be
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+  };
+  csv.precision(9);
+  for (size_t b = 0; b < indices.size(); ++b) {
+    const float* x = series.input(split, indices[b]);   // [L,N]
+    const float* y = series.target(split, indices[b]);  // [H,N]
+    for (int64_t v = 0; v < N; ++v) {
+      const auto var = name(series.columns[static_cast<size_t>(v)]);
+      for (int64_t t = 0; t < L; ++t) csv << indices[b] << "," << var << "," << t - (L - 1) << "," << x[t * N + v] << ",\n";
+      for (int64_t t = 0; t < H; ++t) {
+        csv << indices[b] << "," << var << "," << t + 1 << "," << y[t * N + v] << ","
+            << p[(static_cast<int64_t>(b) * H + t) * N + v] << "\n";
+      }
+    }
+  }
+  return csv.str();
+}
+
 ForecastExperimentResult run_forecast_experiment(const ForecastConfig& config, const std::string& device_name) {
   const auto start = std::chrono::steady_clock::now();
   const double cpu_start = cpu_seconds();
@@ -109,6 +150,8 @@ ForecastExperimentResult run_forecast_experiment(const ForecastConfig& config, c
   result.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   result.cpu_seconds = cpu_seconds() - cpu_start;
 
+  result.windows_csv = (fs::path(result.run_dir) / "test-windows.csv").string();
+  write_file_atomically(result.windows_csv, forecast_windows_csv(model, series, device));
   // result.json last: its presence marks a finished run (scripts/reproduce-forecast.sh resumes on it)
   write_file_atomically(result.result_json, forecast_result_json(config, result, device_name, torch::get_num_threads()));
   return result;

@@ -16,6 +16,7 @@ struct ForecastExperimentResult {
   std::string run_dir;         ///< folder of the files below
   std::string result_json;     ///< run_dir/result.json
   std::string checkpoint;      ///< run_dir/best.pt (best validation weights)
+  std::string windows_csv;     ///< run_dir/test-windows.csv (a few test windows and their forecasts)
   double total_seconds = 0.0;  ///< wall time including data loading
   double cpu_seconds = 0.0;    ///< CPU time (user + system, all threads) of the run
 };
@@ -24,6 +25,13 @@ struct ForecastExperimentResult {
 /// evaluates, writes run_dir/config.yaml, run_dir/best.pt and run_dir/result.json. Throws
 /// flowrl::Error for user errors (config, data, unavailable CUDA, unwritable output folder).
 ForecastExperimentResult run_forecast_experiment(const ForecastConfig& config, const std::string& device = "cpu");
+
+/// A few test windows with the model's forecasts, as CSV for scripts/plot-forecast.py: columns
+/// window,variate,step,value,forecast, one row per window x variate x step; steps -(L-1)..0 are the
+/// look-back (forecast empty), 1..H the horizon; values on the normalized scale. The windows are
+/// round(k (W-1) / 3) for k = 0..3 of the W test windows, the same for every head and seed.
+std::string forecast_windows_csv(torch::nn::AnyModule& model, const data::ForecastSeries& series,
+                                 torch::Device device = torch::kCPU);
 
 /// The JSON run_forecast_experiment() writes (exposed for tests).
 std::string forecast_result_json(const ForecastConfig& config, const ForecastExperimentResult& result,
