@@ -11,6 +11,7 @@
 #include <flowrl/agent/decision_transformer.h>
 #include <flowrl/agent/dt_policy.h>
 #include <flowrl/backbone.h>
+#include <flowrl/core/cpu.h>
 #include <flowrl/data/dt_sampler.h>
 #include <flowrl/envs/registry.h>
 #include <flowrl/envs/vector_env.h>
@@ -27,6 +28,7 @@
 #include <vector>
 
 #include "../common/bench_util.h"
+#include "../common/synthetic_data.h"
 
 namespace {
 
@@ -49,23 +51,6 @@ flowrl::DecisionTransformer make_dt(const Shape& s, AttentionKind kind, int64_t 
   torch::manual_seed(0);
   return flowrl::DecisionTransformer(
       flowrl::DecisionTransformerOptions(obs, act).embed_dim(s.embed).layers(s.layers).heads(s.heads).context(20).attention(kind));
-}
-
-// A hopper-shaped dataset of 200k rows of noise, for the sampler.
-std::shared_ptr<const flowrl::data::D4RLDataset> synthetic_dataset(int64_t rows) {
-  auto ds = std::make_shared<flowrl::data::D4RLDataset>();
-  ds->observations = flowrl::data::FloatMatrix(rows, 11);
-  ds->actions = flowrl::data::FloatMatrix(rows, 3);
-  ds->rewards.assign(static_cast<size_t>(rows), 1.f);
-  ds->terminals.assign(static_cast<size_t>(rows), 0);
-  ds->timeouts.assign(static_cast<size_t>(rows), 0);
-  std::mt19937 rng(0);
-  std::uniform_real_distribution<float> u(-1.f, 1.f);
-  for (auto& x : ds->observations.values) x = u(rng);
-  for (auto& x : ds->actions.values) x = u(rng);
-  for (int64_t i = 500; i < rows; i += 500) ds->terminals[static_cast<size_t>(i)] = 1;
-  ds->terminals.back() = 1;
-  return ds;
 }
 
 // "| a | b |" rows of fp32 / bf16 pairs: name, fp32 figure, bf16 figure, fp32 / bf16.
@@ -97,7 +82,7 @@ std::string training_steps(int steps) {
       }
     }
   }
-  flowrl::data::DTSampler sampler(synthetic_dataset(200000), flowrl::data::DTSamplerOptions().context(20).batch_size(64).seed(1));
+  flowrl::data::DTSampler sampler(flowrl::bench::synthetic_hopper_dataset(200000), flowrl::data::DTSamplerOptions().context(20).batch_size(64).seed(1));
   for (int i = 0; i < steps + 2; ++i) {
     for (auto& r : runners) {
       auto b = sampler.sample();
@@ -221,21 +206,6 @@ std::string forecaster_epoch(const std::string& forecast_dir, const std::string&
   return rows.str();
 }
 
-// The CPU's vector and bf16 flags, as lscpu lists them.
-std::string cpu_flags() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line, out;
-  while (std::getline(in, line)) {
-    if (line.rfind("flags", 0) != 0) continue;
-    std::istringstream words(line.substr(line.find(':') + 1));
-    for (std::string w; words >> w;) {
-      if (w.rfind("avx512", 0) == 0 || w.rfind("amx", 0) == 0 || w == "avx2" || w == "fma") out += (out.empty() ? "" : " ") + w;
-    }
-    break;
-  }
-  return out.empty() ? "none of avx2/fma/avx512*/amx*" : out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -252,12 +222,18 @@ int main(int argc, char** argv) try {
   const int64_t episodes = args.integer("--episodes", 100);
   const int64_t episode_steps = args.integer("--episode-steps", 1000);
   const std::string forecast_dir = args.text("--forecast-dir", "configs/forecast");
-  const std::string data_dir = args.text("--data-dir", "data/timeseries");
+  // absolute: a relative data.dir in a config resolves against the config's own folder
+  const std::string data_dir = std::filesystem::absolute(args.text("--data-dir", "data/timeseries")).string();
   const std::string out = args.text("--out", "docs/benchmarks.md");
   torch::set_num_threads(threads);
   flowrl::set_blas_threads(blas);
   flowrl::keep_freed_memory();
 
+  // the forecaster configs and data are read now, so that a wrong path stops before anything is measured
+  for (const char* head : {"inverted", "temporal"}) {
+    const auto c = flowrl::load_forecast_config(forecast_dir + "/etth1_" + head + "_96.yaml", {"data.dir=" + data_dir});
+    if (!std::filesystem::exists(c.data_path())) throw std::runtime_error("no " + c.data_path() + ": pass --data-dir DIR");
+  }
   const double load_start = flowrl::bench::load_average();
   const auto capability = flowrl::measure_bf16(torch::kCPU);
   const auto train = training_steps(steps);
@@ -276,7 +252,12 @@ int main(int argc, char** argv) try {
              "float32 ([precision.md](precision.md)). Each part below runs its configurations round-robin in "
              "this one process; the models are untrained.\n\n"
           << "- Command: `" << command.str() << "`\n"
-          << "- Machine: " << flowrl::bench::machine_description() << "; CPU flags: " << cpu_flags() << "; LibTorch "
+          << "- Machine: " << flowrl::bench::machine_description() << "; CPU flags: "
+          << flowrl::join_flags(flowrl::cpu_flags([](const std::string& f) {
+                                  return f.rfind("avx512", 0) == 0 || f.rfind("amx", 0) == 0 || f == "avx2" || f == "fma";
+                                }),
+                                "none of avx2/fma/avx512*/amx*")
+          << "; LibTorch "
           << TORCH_VERSION << ", " << threads << " torch thread(s), " << blas << " OpenBLAS thread(s); "
           << flowrl::bench::load_note(load_start, load_end) << "\n"
           << "- The product alone: " << capability.describe() << "\n\n"

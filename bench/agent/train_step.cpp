@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "../common/bench_util.h"
+#include "../common/synthetic_data.h"
 
 namespace {
 
@@ -98,23 +99,6 @@ struct Runner {
   }
 };
 
-std::shared_ptr<const flowrl::data::D4RLDataset> synthetic_dataset(int64_t rows) {
-  auto ds = std::make_shared<flowrl::data::D4RLDataset>();
-  ds->observations = flowrl::data::FloatMatrix(rows, 11);
-  ds->actions = flowrl::data::FloatMatrix(rows, 3);
-  ds->rewards.assign(static_cast<size_t>(rows), 1.f);
-  ds->terminals.assign(static_cast<size_t>(rows), 0);
-  ds->timeouts.assign(static_cast<size_t>(rows), 0);
-  std::mt19937 rng(0);
-  std::uniform_real_distribution<float> u(-1.f, 1.f);
-  std::uniform_int_distribution<int> len(20, 1000);
-  for (auto& x : ds->observations.values) x = u(rng);
-  for (auto& x : ds->actions.values) x = u(rng);
-  for (int64_t i = len(rng); i < rows; i += len(rng)) ds->terminals[static_cast<size_t>(i)] = 1;
-  ds->terminals.back() = 1;
-  return ds;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -141,7 +125,7 @@ int main(int argc, char** argv) try {
   const bool keep_freed = args.integer("--keep-freed-memory", 1, 0) != 0;  // as the trainer runs; 0: glibc defaults
   if (keep_freed) flowrl::keep_freed_memory();
 
-  flowrl::data::DTSampler sampler(synthetic_dataset(200000),
+  flowrl::data::DTSampler sampler(flowrl::bench::synthetic_hopper_dataset(200000),
                                   flowrl::data::DTSamplerOptions().context(20).batch_size(batch_size).seed(1).device(device));
   std::vector<std::pair<std::string, Runner>> runners;
   for (const auto& s : shapes) {

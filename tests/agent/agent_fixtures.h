@@ -1,6 +1,7 @@
 // agent_fixtures.h — small synthetic D4RL files and configs for the agent tests.
 #pragma once
 
+#include <flowrl/agent/trainer.h>
 #include <flowrl/config/config.h>
 #include <flowrl/data/d4rl.h>
 
@@ -8,6 +9,7 @@
 #include <filesystem>
 #include <random>
 #include <string>
+#include <vector>
 
 namespace flowrl::test {
 
@@ -65,6 +67,21 @@ inline std::string tiny_config_yaml(const std::string& dataset, int64_t steps) {
 /// A tiny train-agent config over `dataset`.
 inline config::Config tiny_config(const std::string& dataset, int64_t steps) {
   return config::Config::parse(tiny_config_yaml(dataset, steps), "tiny.yaml");
+}
+
+/// Trains (or, with `resume`, resumes) a tiny run of `steps` updates on `dataset` into `run_dir`,
+/// with `sets` overrides ("key=value") on tiny_config().
+inline TrainResult train(const std::string& dataset, const std::string& run_dir, int64_t steps, bool resume = false,
+                         const std::vector<std::string>& sets = {}) {
+  auto cfg = tiny_config(dataset, steps);
+  for (const auto& s : sets) cfg.set(s);
+  auto config = TrainConfig::from(cfg);
+  TrainRunOptions run;
+  run.run_dir = run_dir;
+  run.resume = resume;
+  run.resolved_yaml = cfg.resolved_yaml();
+  run.progress = false;
+  return train_agent(config, run);
 }
 
 }  // namespace flowrl::test

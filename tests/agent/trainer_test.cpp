@@ -21,18 +21,7 @@ using namespace flowrl;
 
 namespace {
 
-TrainResult train(const std::string& dataset, const std::string& run_dir, int64_t steps, bool resume = false,
-                  const std::vector<std::string>& sets = {}) {
-  auto cfg = test::tiny_config(dataset, steps);
-  for (const auto& s : sets) cfg.set(s);
-  auto config = TrainConfig::from(cfg);
-  TrainRunOptions run;
-  run.run_dir = run_dir;
-  run.resume = resume;
-  run.resolved_yaml = cfg.resolved_yaml();
-  run.progress = false;
-  return train_agent(config, run);
-}
+using test::train;
 
 std::vector<double> losses(const std::string& run_dir) {
   std::ifstream in(run_dir + "/log.csv");

@@ -1,4 +1,5 @@
 #include <flowrl/backbone/precision.h>
+#include <flowrl/core/cpu.h>
 #include <flowrl/core/error.h>
 
 #include <algorithm>
@@ -43,21 +44,6 @@ torch::Tensor widen(const torch::Tensor& t) {
 
 namespace {
 
-// The bf16 instruction-set flags of the first CPU in /proc/cpuinfo.
-std::string cpu_bf16_features() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line, found;
-  while (std::getline(in, line)) {
-    if (line.rfind("flags", 0) != 0) continue;
-    std::istringstream words(line.substr(line.find(':') + 1));
-    for (std::string w; words >> w;) {
-      if (w == "avx512_bf16" || w == "amx_bf16") found += (found.empty() ? "" : " ") + w;
-    }
-    break;
-  }
-  return found;
-}
-
 // The fastest of `reps` runs of f, in milliseconds, after one warm-up run.
 template <class F>
 double fastest_ms(F&& f, int reps, torch::Device device) {
@@ -84,9 +70,9 @@ Bf16Capability measure_bf16(torch::Device device) {
     // bf16 tensor cores arrived with compute capability 8 (Ampere); the product below tells either way
     c.features = "cuda";
   } else {
-    c.features = cpu_bf16_features();
-    c.native = !c.features.empty();
-    if (c.features.empty()) c.features = "none";
+    const auto flags = cpu_flags([](const std::string& f) { return f == "avx512_bf16" || f == "amx_bf16"; });
+    c.native = !flags.empty();
+    c.features = join_flags(flags, "none");
   }
   torch::NoGradGuard no_grad;
   // fixed values, not random ones: the measurement must not move any RNG stream
