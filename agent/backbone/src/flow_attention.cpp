@@ -3,6 +3,7 @@
 // Shape legend: B batch, H heads, L sinks (queries), S sources (keys/values), d head width,
 // dv value head width, N chunks, C chunk length.
 #include <flowrl/backbone/flow_attention.h>
+#include <flowrl/backbone/flow_recurrent.h>
 #include <flowrl/core/error.h>
 
 #include <algorithm>
@@ -218,14 +219,19 @@ FlowAttentionImpl::FlowAttentionImpl(const FlowAttentionOptions& options_) : opt
 
 void FlowAttentionImpl::reset() { detail::reset_attention(*this, "FlowAttention"); }
 
-torch::Tensor FlowAttentionImpl::forward(const torch::Tensor& queries, const torch::Tensor& keys,
-                                         const torch::Tensor& values) {
+flow::KernelOptions FlowAttentionImpl::kernel_options() const {
   flow::KernelOptions kopt;
   kopt.eps = options.eps();
   kopt.clamp = options.clamp();
   kopt.competition = options.competition();
   kopt.allocation = options.allocation();
   kopt.chunk_size = options.chunk_size();
+  return kopt;
+}
+
+torch::Tensor FlowAttentionImpl::forward(const torch::Tensor& queries, const torch::Tensor& keys,
+                                         const torch::Tensor& values) {
+  const auto kopt = kernel_options();
   const bool causal = options.causal();
   return detail::attend(*this, queries, keys, values, "FlowAttention",
                         [&](const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
@@ -234,6 +240,22 @@ torch::Tensor FlowAttentionImpl::forward(const torch::Tensor& queries, const tor
                           auto qf = detail::widen(q), kf = detail::widen(k), vf = detail::widen(v);  // [B,H,*,d]
                           return causal ? flow::causal(qf, kf, vf, kopt) : flow::noncausal(qf, kf, vf, kopt);
                         });
+}
+
+torch::Tensor FlowAttentionImpl::step(const torch::Tensor& x, FlowAttentionState& state, const torch::Tensor& lengths) {
+  FLOWRL_CHECK(options.causal(),
+               "FlowAttention::step: the module is not causal, and non-causal attention at a position depends on "
+               "later tokens, so it has no recurrent form; build it with FlowAttentionOptions(...).causal(true)");
+  FLOWRL_CHECK(x.dim() == 3 && x.size(2) == options.d_input(), "FlowAttention::step: x must be [B, T, d_input = ",
+               options.d_input(), "] (self-attention over the next T tokens), got ", detail::concat(x.sizes()));
+  const auto H = options.n_heads();
+  // as in forward(): projections in the current precision, the kernel in float32 (or float64)
+  auto q = detail::split_heads(detail::linear(query_projection, x), H);  // [B,H,T,d]
+  auto k = detail::split_heads(detail::linear(key_projection, x), H);    // [B,H,T,d]
+  auto v = detail::split_heads(detail::linear(value_projection, x), H);  // [B,H,T,d]
+  auto out = flow::causal_step(detail::widen(q), detail::widen(k), detail::widen(v), state, kernel_options(),
+                               lengths);                                 // [B,H,T,d]
+  return dropout(detail::linear(out_projection, detail::merge_heads(out)));  // [B,T,d_output]
 }
 
 }  // namespace flowrl

@@ -44,11 +44,37 @@ void FlowformerBlockImpl::reset() {
   mlp_dropout = torch::nn::Dropout(mlp->ptr<torch::nn::DropoutImpl>(3));
 }
 
+namespace {
+
+// The checks every recurrent step of a block or stack makes on its options.
+void check_recurrent(const FlowformerOptions& o, const char* where) {
+  FLOWRL_CHECK(o.attention() == AttentionKind::kFlow, where,
+               ": softmax attention has no recurrent state of fixed size (a key/value cache would grow with every "
+               "token); run forward() over the whole prefix, or build the stack with .attention(AttentionKind::kFlow)");
+  FLOWRL_CHECK(o.causal(), where,
+               ": the stack is not causal, and non-causal attention at a position depends on later tokens; build it "
+               "with FlowformerOptions(...).causal(true)");
+}
+
+}  // namespace
+
 torch::Tensor FlowformerBlockImpl::forward(const torch::Tensor& x) {
   // The residual stream and LayerNorm stay float32; under bf16 the attention and MLP branches
   // come back in bf16 and the float32 residual sums promote them.
   auto h = ln1(x);                                                         // [B,T,D]
   auto y = x + attn.forward<torch::Tensor>(h, h, h);                       // [B,T,D]
+  auto m = detail::linear(fc, ln2(y));                                     // [B,T,ratio*D]
+  m = options.activation() == Activation::kGELU ? torch::gelu(m) : torch::relu(m);
+  m = mlp_dropout(detail::linear(proj, m));                                // [B,T,D]
+  return y + m;                                                            // [B,T,D]
+}
+
+torch::Tensor FlowformerBlockImpl::step(const torch::Tensor& x, FlowAttentionState& state,
+                                        const torch::Tensor& lengths) {
+  check_recurrent(options, "FlowformerBlock::step");
+  // forward() with the attention replaced by its recurrent step; LayerNorm and the MLP act per token
+  auto h = ln1(x);                                                         // [B,T,D]
+  auto y = x + attn.ptr<FlowAttentionImpl>()->step(h, state, lengths);     // [B,T,D]
   auto m = detail::linear(fc, ln2(y));                                     // [B,T,ratio*D]
   m = options.activation() == Activation::kGELU ? torch::gelu(m) : torch::relu(m);
   m = mlp_dropout(detail::linear(proj, m));                                // [B,T,D]
@@ -71,6 +97,22 @@ torch::Tensor FlowformerImpl::forward(torch::Tensor x) {
                options.d_model(), "], got ", detail::concat(x.sizes()));
   for (const auto& block : *blocks) x = block->as<FlowformerBlock>()->forward(x);  // [B,T,D]
   return ln_f(x);                                                                     // [B,T,D]
+}
+
+}  // namespace flowrl
+
+namespace flowrl {
+
+torch::Tensor FlowformerImpl::step(torch::Tensor x, FlowformerState& state, const torch::Tensor& lengths) {
+  check_recurrent(options, "Flowformer::step");
+  FLOWRL_CHECK(x.dim() == 3 && x.size(2) == options.d_model(), "Flowformer::step: input must be [B, T, ",
+               options.d_model(), "] (the next T tokens), got ", detail::concat(x.sizes()));
+  const auto L = static_cast<size_t>(blocks->size());
+  if (state.layers.empty()) state.layers.assign(L, FlowAttentionState(state.accumulate()));
+  FLOWRL_CHECK(state.layers.size() == L, "Flowformer::step: the state holds ", state.layers.size(),
+               " layers but the stack has ", L, "; use one FlowformerState per stack, or reset() it");
+  for (size_t i = 0; i < L; ++i) x = blocks[i]->as<FlowformerBlock>()->step(x, state.layers[i], lengths);  // [B,T,D]
+  return ln_f(x);                                                                                           // [B,T,D]
 }
 
 }  // namespace flowrl

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <flowrl/backbone/flow_attention.h>
+#include <flowrl/backbone/flow_recurrent.h>
 #include <flowrl/backbone/flowformer.h>
 #include <flowrl/backbone/options.h>
 #include <flowrl/backbone/precision.h>

@@ -14,6 +14,11 @@
 
 namespace flowrl {
 
+class FlowAttentionState;  // flowrl/backbone/flow_recurrent.h
+namespace flow {
+struct KernelOptions;
+}
+
 /// Flow-Attention with query/key/value/output projections.
 ///
 ///   FlowAttention attn(FlowAttentionOptions(64, 4).causal(true).clamp(10));
@@ -28,6 +33,25 @@ class FlowAttentionImpl : public torch::nn::Cloneable<FlowAttentionImpl> {
   /// queries [B, L, d_input], keys/values [B, S, d_input] -> [B, L, d_output].
   /// Causal requires L == S. Throws flowrl::Error on shape mismatches.
   torch::Tensor forward(const torch::Tensor& queries, const torch::Tensor& keys, const torch::Tensor& values);
+
+  /// Recurrent causal self-attention (flowrl/backbone/flow_recurrent.h): continues the sequences held
+  /// by `state` with the T tokens of x and returns their outputs, the rows forward(x_all, x_all, x_all)
+  /// gives at those positions for the whole sequence so far.
+  ///
+  ///   FlowAttentionState state;
+  ///   auto y1 = attn->step(x.narrow(1, 0, 1), state);   // [B, 1, d_input] -> [B, 1, d_output]
+  ///   auto y2 = attn->step(x.narrow(1, 1, 5), state);   // the next 5 tokens
+  ///
+  /// x [B, T, d_input] -> [B, T, d_output]. `lengths` ([B] integer: tokens of x each row consumes;
+  /// or [B] bool: rows that consume the whole block) as in flow::causal_step; outputs at padding
+  /// positions carry no meaning (their attention output is 0, then out_projection's bias), and nothing
+  /// of a padding token reaches the state. Projections run in the current precision, the kernel in
+  /// float32 (float64 for a float64 module) as in forward(). Throws flowrl::Error unless the module is
+  /// causal and x is [B, T, d_input] with the state's B.
+  torch::Tensor step(const torch::Tensor& x, FlowAttentionState& state, const torch::Tensor& lengths = {});
+
+  /// The kernel settings forward() and step() use (eps, clamp, competition, allocation, chunk_size).
+  flow::KernelOptions kernel_options() const;
 
   /// The options the module was built with.
   FlowAttentionOptions options;
