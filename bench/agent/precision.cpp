@@ -5,6 +5,10 @@
 //
 //   bench_precision [--threads T] [--blas-threads N] [--steps N] [--acts N] [--episodes N]
 //                   [--episode-steps N] [--forecast-dir DIR] [--out docs/benchmarks.md]
+//                   [--parts train,act,eval,forecast]
+//
+// --parts measures only the parts named, and writes them to a section of their own
+// (precision-<parts>), so a part can be measured again without the others.
 //
 // Each part interleaves its configurations round-robin so that machine load affects them alike.
 // The models are untrained: speed does not depend on the weights.
@@ -23,6 +27,7 @@
 #include <iomanip>
 #include <iostream>
 #include <random>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -212,9 +217,10 @@ int main(int argc, char** argv) try {
   const flowrl::bench::Args args(
       argc, argv,
       "usage: bench_precision [--threads T] [--blas-threads N] [--steps N] [--acts N] [--episodes N]\n"
-      "                       [--episode-steps N] [--forecast-dir DIR] [--data-dir DIR] [--out docs/benchmarks.md]",
+      "                       [--episode-steps N] [--forecast-dir DIR] [--data-dir DIR] [--out docs/benchmarks.md]\n"
+      "                       [--parts train,act,eval,forecast]",
       {"--threads", "--blas-threads", "--steps", "--acts", "--episodes", "--episode-steps", "--forecast-dir",
-       "--data-dir", "--out"});
+       "--data-dir", "--out", "--parts"});
   const int threads = static_cast<int>(args.integer("--threads", 1));
   const int blas = static_cast<int>(args.integer("--blas-threads", 1));
   const int steps = static_cast<int>(args.integer("--steps", 20));
@@ -225,26 +231,36 @@ int main(int argc, char** argv) try {
   // absolute: a relative data.dir in a config resolves against the config's own folder
   const std::string data_dir = std::filesystem::absolute(args.text("--data-dir", "data/timeseries")).string();
   const std::string out = args.text("--out", "docs/benchmarks.md");
+  const std::string parts = args.text("--parts", "train,act,eval,forecast");
+  auto part = [&](const std::string& name) { return ("," + parts + ",").find("," + name + ",") != std::string::npos; };
+  for (std::stringstream list(parts); list.good();) {
+    std::string p;
+    std::getline(list, p, ',');
+    if (p != "train" && p != "act" && p != "eval" && p != "forecast")
+      throw std::runtime_error("--parts: '" + p + "' is not one of train, act, eval, forecast");
+  }
   torch::set_num_threads(threads);
   flowrl::set_blas_threads(blas);
   flowrl::keep_freed_memory();
 
   // the forecaster configs and data are read now, so that a wrong path stops before anything is measured
   for (const char* head : {"inverted", "temporal"}) {
+    if (!part("forecast")) break;
     const auto c = flowrl::load_forecast_config(forecast_dir + "/etth1_" + head + "_96.yaml", {"data.dir=" + data_dir});
     if (!std::filesystem::exists(c.data_path())) throw std::runtime_error("no " + c.data_path() + ": pass --data-dir DIR");
   }
   const double load_start = flowrl::bench::load_average();
   const auto capability = flowrl::measure_bf16(torch::kCPU);
-  const auto train = training_steps(steps);
-  const auto act = act_latency(acts);
-  const auto eval = batched_evaluation(episodes, episode_steps);
-  const auto forecast = forecaster_epoch(forecast_dir, data_dir);
+  const auto train = part("train") ? training_steps(steps) : "";
+  const auto act = part("act") ? act_latency(acts) : "";
+  const auto eval = part("eval") ? batched_evaluation(episodes, episode_steps) : "";
+  const auto forecast = part("forecast") ? forecaster_epoch(forecast_dir, data_dir) : "";
   const double load_end = flowrl::bench::load_average();
 
   std::ostringstream command;
   command << "./build/bench/agent/bench_precision --threads " << threads << " --blas-threads " << blas << " --steps "
           << steps << " --acts " << acts << " --episodes " << episodes << " --episode-steps " << episode_steps;
+  if (args.has("--parts")) command << " --parts " << parts;
   std::ostringstream section;
   section << "## Mixed precision: fp32 against bf16\n\n"
           << "`train.precision: bf16` (evaluate-policy and train-forecaster: `--precision bf16`) runs the "
@@ -261,20 +277,27 @@ int main(int argc, char** argv) try {
           << TORCH_VERSION << ", " << threads << " torch thread(s), " << blas << " OpenBLAS thread(s); "
           << flowrl::bench::load_note(load_start, load_end) << "\n"
           << "- The product alone: " << capability.describe() << "\n\n"
-          << "Training step (batch 64, K 20: sample, forward, masked MSE, backward, clipping, AdamW), median of "
-          << steps << " steps after 2 warm-up steps:\n\n"
-          << train << "\n"
-          << "`act()` on one HalfCheetah observation (batch 1, up to 60 tokens), median of " << acts
-          << " control steps after 50 warm-up steps:\n\n"
-          << act << "\n"
-          << "Batched evaluation: " << episodes << " HalfCheetah episodes of " << episode_steps
+          ;
+  if (part("train"))
+    section << "Training step (batch 64, K 20: sample, forward, masked MSE, backward, clipping, AdamW), median of "
+            << steps << " steps after 2 warm-up steps:\n\n"
+            << train << "\n";
+  if (part("act"))
+    section << "`act()` on one HalfCheetah observation (batch 1, up to 60 tokens), median of " << acts
+            << " control steps after 50 warm-up steps:\n\n"
+            << act << "\n";
+  if (part("eval"))
+    section << "Batched evaluation: " << episodes << " HalfCheetah episodes of " << episode_steps
           << " steps together (one forward pass per step, environments on 2 threads), wall seconds; each precision "
              "ran twice, in the order fp32, bf16, bf16, fp32, and the table gives the mean:\n\n"
-          << eval << "\n"
-          << "One forecaster epoch on ETTh1 (L = H = 96, the shipped configs `configs/forecast/etth1_*_96.yaml`: "
+          << eval << "\n";
+  if (part("forecast"))
+    section << "One forecaster epoch on ETTh1 (L = H = 96, the shipped configs `configs/forecast/etth1_*_96.yaml`: "
              "training steps and the validation pass), seconds, and the test MSE after that one epoch:\n\n"
           << forecast << "\n";
-  flowrl::bench::write_section(out, "precision", section.str());
+  std::string name = "precision";
+  if (args.has("--parts")) name += "-" + std::regex_replace(parts, std::regex(","), "-");
+  flowrl::bench::write_section(out, name, section.str());
   std::cout << section.str();
   return 0;
 } catch (const std::exception& e) {

@@ -419,7 +419,7 @@ D4RLDataset load_d4rl(const std::string& path, const D4RLReadOptions& options) {
     if (H5Oget_info_by_name(r.file(), "metadata", &info, H5P_DEFAULT) >= 0 &&
         info.type == H5O_TYPE_GROUP) {
       Id group(H5Gopen2(r.file(), "metadata", H5P_DEFAULT));
-      MetaWalk walk{&r, &ds.metadata};
+      MetaWalk walk{&r, &ds.metadata, nullptr};
       const herr_t visited = H5Lvisit(group.get(), H5_INDEX_NAME, H5_ITER_INC, visit_metadata, &walk);
       if (walk.error) std::rethrow_exception(walk.error);
       if (visited < 0) fail(r.path(), ": cannot list the keys under 'metadata' (HDF5: ", h5::last_error(),
