@@ -99,7 +99,7 @@ struct Library {
         return lib;
       }
       const char* why = dlerror();
-      error += (error.empty() ? "" : "; ") + std::string(why ? why : path + ": cannot be loaded");
+      if (error.empty()) error = why ? why : path + ": cannot be loaded";  // the usual name's reason
     }
     return lib;
   }
