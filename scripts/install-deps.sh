@@ -14,6 +14,10 @@ packages=(
   libmujoco-dev           # environments
   libqhull-dev            # MuJoCo's CMake config names its include dir
   python3-numpy python3-matplotlib  # scripts/plot-*.py (figures; the plot_scripts test)
+  # evaluate-policy --video (docs/videos.md): OpenGL for MuJoCo's renderer, loaded at run time only
+  # when rendering; EGL with Mesa's software rasterizer (llvmpipe) works without a GPU or display
+  libegl1 libegl-mesa0 libgl1-mesa-dri
+  ffmpeg                  # --video FILE.mp4 (H.264); .gif needs no ffmpeg
 )
 
 missing=()

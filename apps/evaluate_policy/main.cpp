@@ -5,10 +5,13 @@
 //
 //   evaluate-policy --checkpoint runs/hopper-medium-seed0 --env hopper --target-return 3600 1800 --episodes 100
 //
+//   evaluate-policy --policy data/policies/hopper-sac.h5 --env hopper --episodes 1 --video hopper.gif
+//
 // Agents: --policy FILE.h5 (an mlp-policy/1 behaviour policy) or --checkpoint RUN_DIR (a Decision
 // Transformer trained by train-agent, conditioned on each --target-return in turn; all episodes of a
 // target run together, one batched forward pass per environment step). The evaluation options, the
-// env, the episode loop and the report are agent-independent (run_evaluation below).
+// env, the episode loop and the report are agent-independent (run_evaluation below). --video records
+// the first episodes of each evaluation (flowrl/envs/render.h); the episodes' numbers do not change.
 #include <flowrl/agent/checkpoint.h>
 #include <flowrl/agent/dt_policy.h>
 #include <flowrl/agent/trainer.h>
@@ -19,6 +22,7 @@
 #include <flowrl/core/threads.h>
 #include <flowrl/envs/evaluate.h>
 #include <flowrl/envs/registry.h>
+#include <flowrl/envs/render.h>
 #include <flowrl/envs/vector_env.h>
 
 #include <boost/program_options.hpp>
@@ -27,6 +31,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -48,6 +53,31 @@ struct EvalArgs {
   std::string json;
   bool quiet = false;
 };
+
+// --video: record episodes
+struct VideoArgs {
+  std::string path;
+  int64_t episodes = 1;
+  std::string size = "320x240";
+  double fps = 30;
+  std::string quality = "high";
+};
+
+po::options_description video_options(VideoArgs& a) {
+  po::options_description d("Video (MuJoCo's renderer, offscreen; needs OpenGL at run time, see docs/videos.md)");
+  d.add_options()
+      ("video", po::value(&a.path), "record the first episodes to this file: .gif (written by flowrl) or .mp4 "
+                                    "(H.264, needs the ffmpeg program); with several --target-return, the first "
+                                    "episodes of each target in turn")
+      ("video-episodes", po::value(&a.episodes)->default_value(1), "episodes to record (per target)")
+      ("video-size", po::value(&a.size)->default_value("320x240"), "picture size, WIDTHxHEIGHT")
+      ("video-fps", po::value(&a.fps)->default_value(30), "frames per second, at most: a frame every "
+                                                           "round(1 / (fps x env dt)) env steps, played in real time")
+      ("video-quality", po::value(&a.quality)->default_value("high"),
+       "high (anti-aliased, shadows, floor reflection), medium (not anti-aliased: ~3x faster in software) or fast "
+       "(none of them: ~7x faster)");
+  return d;
+}
 
 po::options_description eval_options(EvalArgs& a) {
   po::options_description d("Evaluation");
@@ -131,18 +161,66 @@ void check_eval_args(const EvalArgs& args) {
   if (!args.json.empty()) check_output_folder(args.json, "--json");
 }
 
+// checks the video options before any work is done
+void check_video_args(const VideoArgs& v, const EvalArgs& args, const std::string& policy_file,
+                      const po::variables_map& vm) {
+  if (v.path.empty()) {
+    for (const char* name : {"video-episodes", "video-size", "video-fps", "video-quality"})
+      FLOWRL_CHECK(vm[name].defaulted(), "--", name, " needs --video FILE.gif|FILE.mp4");
+    return;
+  }
+  envs::video_format(v.path, "--video");
+  check_output_folder(v.path, "--video");
+  check_not_input(v.path, "--video", policy_file, "the --policy file");
+  check_not_input(v.path, "--video", args.json, "the --json file");
+  FLOWRL_CHECK(v.episodes >= 1 && v.episodes <= args.episodes, "--video-episodes must be between 1 and --episodes (",
+               args.episodes, "), got ", v.episodes);
+  envs::parse_image_size(v.size, "--video-size");
+  envs::parse_render_quality(v.quality, "--video-quality");
+  FLOWRL_CHECK(std::isfinite(v.fps) && v.fps > 0, "--video-fps must be > 0, got ", v.fps);
+}
+
+envs::EnvOptions env_options(const EvalArgs& args) {
+  envs::EnvOptions options;
+  if (args.reset_noise_scale) options.reset_noise_scale(*args.reset_noise_scale);
+  return options;
+}
+
+// the recorder for --video (none without it); made before the first episode, so that a missing
+// OpenGL or ffmpeg fails at once
+std::unique_ptr<envs::VideoRecorder> make_recorder(const VideoArgs& v, const EvalArgs& args) {
+  if (v.path.empty()) return nullptr;
+  const auto options = envs::VideoOptions()
+                           .episodes(v.episodes)
+                           .fps(v.fps)
+                           .render(envs::parse_render_quality(v.quality, "--video-quality",
+                                                              envs::parse_image_size(v.size, "--video-size")));
+  try {
+    return std::make_unique<envs::VideoRecorder>(v.path, args.env, options, env_options(args));
+  } catch (const Error& e) {
+    fail("--video ", v.path, ": ", e.what());
+  }
+}
+
+// finishes the video and says what it cost
+void close_recorder(envs::VideoRecorder* recorder) {
+  if (!recorder) return;
+  recorder->close();
+  std::cout << recorder->describe() << "\n";
+}
+
 // builds the env copies, runs the episodes, prints the report; `all_at_once` runs every episode
-// concurrently (one batched policy call per step)
+// concurrently (one batched policy call per step); `observer` (may be null) watches the episodes
 envs::EvaluationResult evaluate_once(const EvalArgs& args, envs::Policy& policy, std::map<std::string, std::string> info,
-                                     bool all_at_once) {
+                                     bool all_at_once, envs::EpisodeObserver* observer) {
   const int64_t copies = args.num_envs > 0 ? std::min(args.num_envs, args.episodes)
                          : all_at_once     ? std::min<int64_t>(args.episodes, 256)
                                            : std::min(args.episodes, 8 * args.threads);
-  envs::EnvOptions env_options;
-  if (args.reset_noise_scale) env_options.reset_noise_scale(*args.reset_noise_scale);
-  envs::VectorEnv venv(args.env, envs::VectorEnvOptions(copies).threads(args.threads).env(env_options));
+  envs::VectorEnv venv(args.env, envs::VectorEnvOptions(copies).threads(args.threads).env(env_options(args)));
 
-  const auto options = envs::EvaluateOptions(args.episodes).seed(static_cast<uint64_t>(args.seed.value_or(0)));
+  const auto options = envs::EvaluateOptions(args.episodes)
+                           .seed(static_cast<uint64_t>(args.seed.value_or(0)))
+                           .observer(observer);
   envs::EvaluationResult result = envs::evaluate(venv, policy, options);
   info["env_arg"] = args.env;
   info["threads"] = std::to_string(args.threads);
@@ -153,7 +231,7 @@ envs::EvaluationResult evaluate_once(const EvalArgs& args, envs::Policy& policy,
   return result;
 }
 
-int run_checkpoint(EvalArgs args, const CheckpointArgs& c) {
+int run_checkpoint(EvalArgs args, const CheckpointArgs& c, const VideoArgs& video) {
   check_thread_count(c.torch_threads, 0, "--torch-threads", "the run's train.threads");
   check_thread_count(c.blas_threads, 0, "--blas-threads", "the run's train.blas_threads");
   for (double target : c.targets) check_target_return(target, "--target-return");
@@ -172,6 +250,7 @@ int run_checkpoint(EvalArgs args, const CheckpointArgs& c) {
   if (spec.name != trained.dataset.env)
     std::cout << "note: " << c.run_dir << " was trained on " << trained.dataset.env << "; evaluating on " << spec.name
               << "\n";
+  const auto recorder = make_recorder(video, args);
   const int64_t torch_threads = c.torch_threads > 0 ? c.torch_threads : agent.config.train.threads;
   const int64_t blas_threads = c.blas_threads > 0 ? c.blas_threads : agent.config.train.blas_threads;
   torch::set_num_threads(static_cast<int>(torch_threads));
@@ -187,14 +266,16 @@ int run_checkpoint(EvalArgs args, const CheckpointArgs& c) {
     std::ostringstream t;
     t << target;
     std::cout << "== target return " << t.str() << "\n";
+    if (recorder) recorder->set_label("target " + t.str());
     // the checkpoint, step and weights are in the report's head (EvaluationSource), once
     std::map<std::string, std::string> info = {{"agent", "decision-transformer"},
                                                {"target_return", t.str()},
                                                {"torch_threads", std::to_string(torch_threads)},
                                                {"blas_threads", std::to_string(blas_threads)},
                                                {"precision", precision_name(precision)}};
-    evals.push_back(TargetEvaluation{target, evaluate_once(args, policy, info, /*all_at_once=*/true)});
+    evals.push_back(TargetEvaluation{target, evaluate_once(args, policy, info, /*all_at_once=*/true, recorder.get())});
   }
+  close_recorder(recorder.get());
   std::cout << "\nsummary (" << agent.checkpoint_dir << ", step " << agent.step << ", weights: " << weights << "):\n"
             << format_target_evaluations(evals);
   if (!args.json.empty()) {
@@ -206,8 +287,11 @@ int run_checkpoint(EvalArgs args, const CheckpointArgs& c) {
 }
 
 // evaluates a single-policy agent and writes its JSON report
-int run_evaluation(const EvalArgs& args, envs::Policy& policy, std::map<std::string, std::string> info) {
-  auto result = evaluate_once(args, policy, std::move(info), /*all_at_once=*/false);
+int run_evaluation(const EvalArgs& args, envs::Policy& policy, std::map<std::string, std::string> info,
+                   const VideoArgs& video) {
+  const auto recorder = make_recorder(video, args);
+  auto result = evaluate_once(args, policy, std::move(info), /*all_at_once=*/false, recorder.get());
+  close_recorder(recorder.get());
   if (!args.json.empty()) {
     envs::write_json(result, args.json);
     std::cout << "wrote " << args.json << "\n";
@@ -215,7 +299,7 @@ int run_evaluation(const EvalArgs& args, envs::Policy& policy, std::map<std::str
   return 0;
 }
 
-int run_behaviour_policy(const EvalArgs& args, const PolicyArgs& p) {
+int run_behaviour_policy(const EvalArgs& args, const PolicyArgs& p, const VideoArgs& video) {
   behaviour::MlpPolicy mlp = behaviour::MlpPolicy::load(p.policy);
   const auto spec = env_spec(args.env);
   behaviour::check_policy_env(mlp, args.env, spec.observations, spec.actions);
@@ -229,7 +313,7 @@ int run_behaviour_policy(const EvalArgs& args, const PolicyArgs& p) {
   if (p.noise_std) info["noise_std"] = std::to_string(*p.noise_std);
   behaviour::BehaviourPolicy policy(std::move(mlp),
                                     behaviour::BehaviourPolicyOptions().stochastic(p.stochastic).noise_std(p.noise_std));
-  return run_evaluation(args, policy, std::move(info));
+  return run_evaluation(args, policy, std::move(info), video);
 }
 
 }  // namespace
@@ -243,7 +327,8 @@ int main(int argc, char** argv) {
                                 "       evaluate-policy --checkpoint RUN_DIR --env NAME --target-return R [R ...] [options]");
     all.add_options()("help,h", "show this help");
     CheckpointArgs ckpt;
-    all.add(eval_options(eval)).add(policy_options(pol)).add(checkpoint_options(ckpt));
+    VideoArgs video;
+    all.add(eval_options(eval)).add(policy_options(pol)).add(checkpoint_options(ckpt)).add(video_options(video));
 
     po::variables_map vm;
     po::store(po::command_line_parser(argc, argv).options(all).positional({}).run(), vm);
@@ -258,6 +343,7 @@ int main(int argc, char** argv) {
 
     check_eval_args(eval);
     check_not_input(eval.json, "--json", pol.policy, "the --policy file");
+    check_video_args(video, eval, pol.policy, vm);
     // one agent kind per run
     FLOWRL_CHECK(pol.policy.empty() || ckpt.run_dir.empty(), "pass either --policy or --checkpoint, not both");
     // options of the other agent kind would be ignored: say so instead
@@ -265,7 +351,7 @@ int main(int argc, char** argv) {
     if (!ckpt.run_dir.empty()) {
       FLOWRL_CHECK(!pol.stochastic && !pol.noise_std, "--stochastic and --noise-std apply to --policy; a Decision ",
                    "Transformer's actions are deterministic");
-      return run_checkpoint(eval, ckpt);
+      return run_checkpoint(eval, ckpt, video);
     }
     for (const char* name : {"device", "torch-threads", "blas-threads", "precision"})
       FLOWRL_CHECK(!given(name), "--", name, " applies to --checkpoint (a behaviour policy runs on the CPU)");
@@ -276,7 +362,7 @@ int main(int argc, char** argv) {
                  "makes its data)");
     FLOWRL_CHECK(!pol.policy.empty(), "no agent given; pass --policy FILE.h5 (an mlp-policy/1 file, e.g. "
                                       "data/policies/hopper-trpo.h5) or --checkpoint RUN_DIR (a train-agent run)");
-    return run_behaviour_policy(eval, pol);
+    return run_behaviour_policy(eval, pol, video);
   } catch (const po::error& e) {
     std::cerr << "evaluate-policy: " << e.what() << " (see --help)\n";
     return 2;

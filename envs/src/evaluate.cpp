@@ -88,6 +88,8 @@ EvaluationResult evaluate(VectorEnv& venv, Policy& policy, const EvaluateOptions
   result.episodes.resize(static_cast<size_t>(episodes));
   std::vector<SlotState> slots(static_cast<size_t>(n_slots));
   int64_t next_episode = 0;
+  EpisodeObserver* const observer = options.observer();
+  if (observer) observer->on_evaluation_start(result.env, episodes);
 
   // episode e: env seed derive_seed(seed, e), policy seed derive_seed(seed ^ salt, e), whatever the slot
   auto start = [&](int64_t slot) {
@@ -99,6 +101,7 @@ EvaluationResult evaluate(VectorEnv& venv, Policy& policy, const EvaluateOptions
     s.length = 0;
     policy.start_episode(slot, derive_seed(options.seed() ^ kPolicySeedSalt, static_cast<uint64_t>(s.episode)),
                          s.observation);
+    if (observer) observer->on_reset(s.episode, venv.env(slot));
   };
   for (int64_t slot = 0; slot < n_slots; ++slot) start(slot);
 
@@ -143,6 +146,7 @@ EvaluationResult evaluate(VectorEnv& venv, Policy& policy, const EvaluateOptions
       StepResult& r = results[k];
       s.episode_return += r.reward;
       ++s.length;
+      if (observer) observer->on_step(s.episode, venv.env(active[k]), r);
       if (!r.done()) {
         s.observation = std::move(r.observation);
         continue;
@@ -157,12 +161,14 @@ EvaluationResult evaluate(VectorEnv& venv, Policy& policy, const EvaluateOptions
         e.normalized = 100.0 * (s.episode_return - references->min_return) /
                        (references->max_return - references->min_return);
       s.episode = -1;
+      if (observer) observer->on_episode_end(e);
       if (next_episode < episodes) start(active[k]);
     }
   }
 
   finalize_summaries(result);
   result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
+  if (observer) observer->on_evaluation_end(result);
   return result;
 }
 

@@ -1,6 +1,7 @@
 // evaluate_test.cpp — evaluate(): per-episode seeds independent of threads/copies, summaries, reports.
 #include <flowrl/core/error.h>
 #include <flowrl/envs/evaluate.h>
+#include <flowrl/envs/locomotion_env.h>
 #include <flowrl/envs/random.h>
 #include <flowrl/envs/scores.h>
 #include <flowrl/envs/vector_env.h>
@@ -9,6 +10,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <set>
 
@@ -147,4 +149,68 @@ TEST_CASE("evaluate rejects bad policies and options", "[envs][evaluate]") {
   CHECK_THROWS_WITH(evaluate(venv, wrong, EvaluateOptions(2)), Catch::Contains("returned 3 actions for a batch of 2"));
   WobblePolicy ok(false);
   CHECK_THROWS_AS(evaluate(venv, ok, EvaluateOptions(0)), Error);
+}
+
+namespace {
+
+// records what evaluate() tells an observer, and the env state it was shown
+class LogObserver : public EpisodeObserver {
+ public:
+  struct Episode {
+    int64_t resets = 0, steps = 0, ends = 0;
+    double reward = 0;
+    std::vector<double> last_qpos;
+  };
+  void on_evaluation_start(const std::string& env, int64_t episodes) override {
+    CHECK(env == "hopper");
+    starts.push_back(episodes);
+  }
+  void on_reset(int64_t episode, const Env& env) override {
+    Episode& e = episodes[episode];
+    ++e.resets;
+    CHECK(env.elapsed_steps() == 0);
+  }
+  void on_step(int64_t episode, const Env& env, const StepResult& result) override {
+    Episode& e = episodes[episode];
+    CHECK(e.resets == 1);
+    CHECK(e.ends == 0);
+    ++e.steps;
+    e.reward += result.reward;
+    CHECK(env.elapsed_steps() == e.steps);  // the env is in the state after this step
+    e.last_qpos = dynamic_cast<const LocomotionEnv&>(env).state().qpos;
+  }
+  void on_episode_end(const EpisodeResult& result) override {
+    Episode& e = episodes[result.index];
+    ++e.ends;
+    CHECK(result.length == e.steps);
+    CHECK(result.episode_return == e.reward);
+    ends.push_back(result.index);
+  }
+  void on_evaluation_end(const EvaluationResult& result) override { finished = static_cast<int64_t>(result.episodes.size()); }
+
+  std::vector<int64_t> starts, ends;
+  std::map<int64_t, Episode> episodes;
+  int64_t finished = -1;
+};
+
+}  // namespace
+
+TEST_CASE("an observer sees every reset, step and end, and changes nothing", "[envs][evaluate]") {
+  const EvaluationResult plain = run(3, 2, true, 5);
+  for (bool concurrent : {true, false}) {
+    LogObserver log;
+    VectorEnv venv("hopper", VectorEnvOptions(3).threads(2).env(EnvOptions().max_episode_steps(120)));
+    WobblePolicy policy(concurrent);
+    const EvaluationResult r = evaluate(venv, policy, EvaluateOptions(5).seed(3).observer(&log));
+    CHECK(log.starts == std::vector<int64_t>{5});
+    CHECK(log.finished == 5);
+    CHECK(log.ends.size() == 5);
+    REQUIRE(log.episodes.size() == 5);
+    for (size_t e = 0; e < 5; ++e) {
+      CHECK(r.episodes[e].episode_return == plain.episodes[e].episode_return);
+      CHECK(log.episodes[static_cast<int64_t>(e)].resets == 1);
+      CHECK(log.episodes[static_cast<int64_t>(e)].ends == 1);
+      CHECK(log.episodes[static_cast<int64_t>(e)].last_qpos.size() == 6);
+    }
+  }
 }

@@ -50,6 +50,32 @@ class Policy {
   virtual bool concurrent_slots() const { return false; }
 };
 
+struct EpisodeResult;
+struct EvaluationResult;
+
+/// Watches the episodes evaluate() runs, e.g. to record a video (flowrl/envs/render.h). evaluate()
+/// calls it on its own thread, never concurrently, and an observer only reads the env: the episodes'
+/// numbers are the same with and without one.
+class EpisodeObserver {
+ public:
+  virtual ~EpisodeObserver() = default;
+  /// An evaluation of `episodes` episodes on `env_name` begins (episode indices restart at 0).
+  virtual void on_evaluation_start(const std::string& env_name, int64_t episodes) { (void)env_name, (void)episodes; }
+  /// Episode `episode` has started; `env` is in its reset state.
+  virtual void on_reset(int64_t episode, const Env& env) { (void)episode, (void)env; }
+  /// Episode `episode` took a step; `env` is in the state after it (the last step's state included).
+  virtual void on_step(int64_t episode, const Env& env, const StepResult& result) {
+    (void)episode, (void)env, (void)result;
+  }
+  /// Episode `result.index` is over.
+  virtual void on_episode_end(const EpisodeResult& result) { (void)result; }
+  /// Every episode is over (called before evaluate() returns).
+  virtual void on_evaluation_end(const EvaluationResult& result) { (void)result; }
+};
+
+/// A pointer to an observer (FLOWRL_ARG needs a one-word type).
+using EpisodeObserverPtr = EpisodeObserver*;
+
 /// Options of evaluate().
 struct EvaluateOptions {
   /// episodes: how many episodes to run.
@@ -59,6 +85,8 @@ struct EvaluateOptions {
   FLOWRL_ARG(int64_t, episodes);
   /// Seed from which every episode's env and policy seeds are derived.
   FLOWRL_ARG(uint64_t, seed) = 0;
+  /// Watches every episode (not owned; nullptr: none).
+  FLOWRL_ARG(EpisodeObserverPtr, observer) = nullptr;
 };
 
 /// Mean, population std (ddof = 0, as numpy's np.std), min and max of a sample.
