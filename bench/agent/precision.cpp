@@ -21,6 +21,7 @@
 #include <flowrl/envs/vector_env.h>
 #include <flowrl/forecast.h>
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
