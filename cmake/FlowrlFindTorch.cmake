@@ -12,6 +12,18 @@
 #  - A compiler too old for LibTorch 2.x's headers (GCC < 9), and the pre-C++11 string ABI.
 include_guard(GLOBAL)
 
+# PyTorch's wheels export part of libstdc++'s std::filesystem from lib/libtorch.so (linked in
+# statically), and that copy crashes when called from outside (remove_all: a call through a null
+# pointer, seen with 2.11.0). A program whose first needed library is libtorch.so binds its
+# std::filesystem calls there. Naming libstdc++ before everything else on each link line makes it
+# the first needed library, so the system's std::filesystem is the one found.
+macro(flowrl_prefer_system_libstdcxx)
+  if(TARGET torch AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    set_property(TARGET torch APPEND PROPERTY INTERFACE_LINK_OPTIONS
+                 "LINKER:--push-state,--no-as-needed" "-lstdc++" "LINKER:--pop-state")
+  endif()
+endmacro()
+
 macro(flowrl_find_torch)
   cmake_parse_arguments(_FFT "" "HINT" "" ${ARGN})
   # Where the config is: the hint, Torch_DIR, or the prefixes CMake would search.
@@ -67,21 +79,32 @@ macro(flowrl_find_torch)
   set(_flowrl_saved_library_path "${CMAKE_LIBRARY_PATH}")
   if(_flowrl_torch_prefix)
     list(PREPEND CMAKE_LIBRARY_PATH "${_flowrl_torch_prefix}/lib")
+    # LibTorch's config looks for Caffe2's (its library targets) in the default places first, which
+    # finds Debian's 1.13 on a machine that has libtorch-dev: point it at the one beside it.
+    set(Caffe2_DIR "${_flowrl_torch_prefix}/share/cmake/Caffe2")
     find_package(Torch REQUIRED HINTS "${_flowrl_torch_prefix}/share/cmake/Torch" NO_DEFAULT_PATH)
   else()
-    find_package(Torch REQUIRED)
+    find_package(Torch REQUIRED HINTS ${_FFT_HINT})
   endif()
   set(CMAKE_LIBRARY_PATH "${_flowrl_saved_library_path}")
-  # Headers and libraries from the same LibTorch.
-  if(_flowrl_torch_prefix AND TORCH_LIBRARY)
-    get_filename_component(_flowrl_torch_lib_dir "${TORCH_LIBRARY}" DIRECTORY)
-    get_filename_component(_flowrl_torch_lib_dir "${_flowrl_torch_lib_dir}" REALPATH)
-    get_filename_component(_flowrl_want_lib_dir "${_flowrl_torch_prefix}/lib" REALPATH)
-    if(NOT _flowrl_torch_lib_dir STREQUAL _flowrl_want_lib_dir)
-      message(FATAL_ERROR "flowrl: LibTorch's config at ${_flowrl_torch_prefix} found its library at ${TORCH_LIBRARY}, "
-              "outside its own lib/: headers and libraries of two LibTorch versions would be mixed. Remove the stale "
-              "cache (a fresh build folder) or pass -DTORCH_LIBRARY=${_flowrl_torch_prefix}/lib/libtorch.so")
+  # Headers and libraries from the same LibTorch: libtorch.so and the torch_cpu target's library.
+  if(_flowrl_torch_prefix)
+    set(_flowrl_torch_libs "${TORCH_LIBRARY}")
+    if(TARGET torch_cpu)
+      get_target_property(_flowrl_torch_cpu torch_cpu LOCATION)
+      list(APPEND _flowrl_torch_libs "${_flowrl_torch_cpu}")
     endif()
+    get_filename_component(_flowrl_want_lib_dir "${_flowrl_torch_prefix}/lib" REALPATH)
+    foreach(_flowrl_lib ${_flowrl_torch_libs})
+      get_filename_component(_flowrl_lib_dir "${_flowrl_lib}" DIRECTORY)
+      get_filename_component(_flowrl_lib_dir "${_flowrl_lib_dir}" REALPATH)
+      if(NOT _flowrl_lib_dir STREQUAL _flowrl_want_lib_dir)
+        message(FATAL_ERROR "flowrl: LibTorch's config at ${_flowrl_torch_prefix} uses the library ${_flowrl_lib}, "
+                "outside its own lib/: headers and libraries of two LibTorch versions would be mixed. Remove the "
+                "stale cache (a fresh build folder), or pass -DTorch_DIR=${_flowrl_torch_prefix}/share/cmake/Torch "
+                "-DCaffe2_DIR=${_flowrl_torch_prefix}/share/cmake/Caffe2")
+      endif()
+    endforeach()
   endif()
   if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 9 AND Torch_VERSION VERSION_GREATER_EQUAL 2)
     message(FATAL_ERROR "flowrl: LibTorch ${Torch_VERSION} needs GCC 9 or newer; ${CMAKE_CXX_COMPILER} is GCC "
@@ -94,6 +117,9 @@ macro(flowrl_find_torch)
             "(_GLIBCXX_USE_CXX11_ABI=0), which the system's yaml-cpp, Boost and HDF5 libraries flowrl links do not: "
             "use a C++11-ABI LibTorch (Debian's libtorch-dev, PyTorch wheels from 2.7 on, or the cxx11-abi LibTorch "
             "download)")
+  endif()
+  if(_flowrl_torch_prefix)
+    flowrl_prefer_system_libstdcxx()
   endif()
   message(STATUS "flowrl: LibTorch ${Torch_VERSION} from ${Torch_DIR}")
 endmacro()

@@ -33,5 +33,10 @@ if(NOT TARGET torch)
     INTERFACE_INCLUDE_DIRECTORIES "${_flowrl_torch}/include;${_flowrl_torch}/include/torch/csrc/api/include"
     INTERFACE_LINK_LIBRARIES "${_flowrl_torch_cuda};${_flowrl_torch_libs};Threads::Threads")
   set(TORCH_CXX_FLAGS "")
+  # the same guard against the wheel's std::filesystem as flowrl_prefer_system_libstdcxx()
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    set_property(TARGET torch APPEND PROPERTY INTERFACE_LINK_OPTIONS
+                 "LINKER:--push-state,--no-as-needed" "-lstdc++" "LINKER:--pop-state")
+  endif()
   message(STATUS "flowrl: LibTorch from ${_flowrl_torch} (without its CMake config)")
 endif()
