@@ -14,6 +14,7 @@
 #include <random>
 
 #include "gif_reader.h"
+#include "temp_dir.h"
 #include "render_test_util.h"
 
 using namespace flowrl;
@@ -22,14 +23,8 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    path = std::filesystem::temp_directory_path() / ("flowrl-recorder-test-" + std::to_string(std::random_device{}()));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
+struct TempDir : test::ScratchDir {
+  TempDir() : test::ScratchDir("flowrl-recorder-test") {}
 };
 
 // a deterministic open-loop gait, different per episode (through the observation it starts from)

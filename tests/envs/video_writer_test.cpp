@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "gif_reader.h"
+#include "temp_dir.h"
 
 using namespace flowrl;
 using namespace flowrl::envs;
@@ -21,14 +22,8 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    path = std::filesystem::temp_directory_path() / ("flowrl-video-test-" + std::to_string(std::random_device{}()));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
+struct TempDir : test::ScratchDir {
+  TempDir() : test::ScratchDir("flowrl-video-test") {}
 };
 
 std::string read(const std::string& path) {
