@@ -4,48 +4,18 @@
 #include <flowrl/core/error.h>
 
 #include "h5_fixture.h"
+#include "golden_cases.h"
 #include "torch_support.h"
 
 using namespace flowrl;
 
 namespace {
 
-std::string golden_file() { return test::test_data_dir() + "/golden/flow_attention.h5"; }
+using test::golden_file;
+using test::GoldenCase;
 
-torch::Tensor read_tensor(const std::string& path) {
-  auto a = test::read_h5_array(golden_file(), path);
-  return torch::tensor(a.values, torch::kFloat64).reshape(a.shape);
-}
-
-struct GoldenCase {
-  FlowAttention module{nullptr};
-  torch::Tensor queries, keys, values, output;
-};
-
-// Builds the module a golden case describes and loads its parameters by name.
-GoldenCase load_case(const std::string& name) {
-  auto attr = [&](const char* a) { return test::read_h5_attr(golden_file(), "/" + name, a); };
-  auto opts = FlowAttentionOptions(static_cast<int64_t>(attr("d_model")), static_cast<int64_t>(attr("n_heads")))
-                  .d_input(static_cast<int64_t>(attr("d_input")))
-                  .d_output(static_cast<int64_t>(attr("d_output")))
-                  .causal(attr("causal") != 0)
-                  .eps(attr("eps"))
-                  .clamp(attr("clamp"))
-                  .chunk_size(4);  // several chunks even on the short golden sequences
-  GoldenCase c;
-  c.module = FlowAttention(opts);
-  c.module->to(torch::kFloat64);
-  c.module->eval();
-  torch::NoGradGuard no_grad;
-  for (auto& p : c.module->named_parameters()) {
-    p.value().copy_(read_tensor("/" + name + "/params/" + p.key()));
-  }
-  c.queries = read_tensor("/" + name + "/queries");
-  c.keys = read_tensor("/" + name + "/keys");
-  c.values = read_tensor("/" + name + "/values");
-  c.output = read_tensor("/" + name + "/output");
-  return c;
-}
+// several chunks even on the short golden sequences
+GoldenCase load_case(const std::string& name) { return test::load_golden_case(name, 4); }
 
 }  // namespace
 

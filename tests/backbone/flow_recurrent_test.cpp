@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "h5_fixture.h"
+#include "golden_cases.h"
 #include "torch_support.h"
 
 using namespace flowrl;
@@ -59,40 +60,10 @@ const char* ablation_name(bool competition, bool allocation) {
   return "neither";
 }
 
-std::string golden_file() { return test::test_data_dir() + "/golden/flow_attention.h5"; }
-
-torch::Tensor read_tensor(const std::string& path) {
-  auto a = test::read_h5_array(golden_file(), path);
-  return torch::tensor(a.values, torch::kFloat64).reshape(a.shape);
-}
+using test::GoldenCase;
 
 // A causal golden case: the module it describes, its parameters loaded by name, input and output.
-struct GoldenCase {
-  FlowAttention module{nullptr};
-  torch::Tensor queries, keys, values, output;
-};
-
-GoldenCase load_golden(const std::string& name) {
-  auto attr = [&](const char* a) { return test::read_h5_attr(golden_file(), "/" + name, a); };
-  auto opts = FlowAttentionOptions(static_cast<int64_t>(attr("d_model")), static_cast<int64_t>(attr("n_heads")))
-                  .d_input(static_cast<int64_t>(attr("d_input")))
-                  .d_output(static_cast<int64_t>(attr("d_output")))
-                  .causal(attr("causal") != 0)
-                  .eps(attr("eps"))
-                  .clamp(attr("clamp"))
-                  .chunk_size(3);
-  GoldenCase c;
-  c.module = FlowAttention(opts);
-  c.module->to(torch::kFloat64);
-  c.module->eval();
-  torch::NoGradGuard no_grad;
-  for (auto& p : c.module->named_parameters()) p.value().copy_(read_tensor("/" + name + "/params/" + p.key()));
-  c.queries = read_tensor("/" + name + "/queries");
-  c.keys = read_tensor("/" + name + "/keys");
-  c.values = read_tensor("/" + name + "/values");
-  c.output = read_tensor("/" + name + "/output");
-  return c;
-}
+GoldenCase load_golden(const std::string& name) { return test::load_golden_case(name, 3); }
 
 }  // namespace
 
