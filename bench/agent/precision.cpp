@@ -12,6 +12,7 @@
 //
 // Each part interleaves its configurations round-robin so that machine load affects them alike.
 // The models are untrained: speed does not depend on the weights.
+#include <flowrl/agent/action_loss.h>
 #include <flowrl/agent/decision_transformer.h>
 #include <flowrl/agent/dt_policy.h>
 #include <flowrl/backbone.h>
@@ -95,8 +96,7 @@ std::string training_steps(int steps) {
       const double t0 = flowrl::bench::now_s();
       const flowrl::PrecisionGuard guard(r.precision);
       auto pred = r.model(b.states, b.actions, b.returns_to_go, b.timesteps);  // [B,K,A]
-      auto valid = b.mask.unsqueeze(-1).to(pred.dtype());                       // [B,K,1]
-      auto loss = ((pred - b.actions).pow(2) * valid).sum() / (valid.sum() * pred.size(2));
+      auto loss = flowrl::masked_action_mse(pred, b.actions, b.mask);  // masked MSE
       r.optimizer->zero_grad();
       loss.backward();
       torch::nn::utils::clip_grad_norm_(r.model->parameters(), 0.25);

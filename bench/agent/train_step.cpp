@@ -10,6 +10,7 @@
 //
 // Configurations are interleaved round-robin so machine load affects them alike; the sampler runs
 // on a synthetic hopper-shaped dataset of 200k rows (its time per batch is reported separately).
+#include <flowrl/agent/action_loss.h>
 #include <flowrl/agent/decision_transformer.h>
 #include <flowrl/agent/trainer.h>
 #include <flowrl/data/dt_sampler.h>
@@ -80,8 +81,7 @@ struct Runner {
     const double t0 = flowrl::bench::now_s();
     const auto u0 = flowrl::bench::process_usage();
     auto pred = model(b.states, b.actions, b.returns_to_go, b.timesteps);  // [B,K,A]
-    auto valid = b.mask.unsqueeze(-1).to(pred.dtype());                     // [B,K,1]
-    auto loss = ((pred - b.actions).pow(2) * valid).sum() / (valid.sum() * pred.size(2));
+    auto loss = flowrl::masked_action_mse(pred, b.actions, b.mask);  // masked MSE
     optimizer->zero_grad();
     loss.backward();
     torch::nn::utils::clip_grad_norm_(model->parameters(), 0.25);

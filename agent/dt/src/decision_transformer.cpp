@@ -1,6 +1,7 @@
 // Decision Transformer on the causal Flowformer.
 //
 // Shape legend: B batch, K steps, T = 3K tokens, S state dim, A action dim, h embed dim.
+#include <flowrl/agent/action_loss.h>
 #include <flowrl/agent/decision_transformer.h>
 #include <flowrl/core/error.h>
 #include <torch/torch.h>
@@ -92,6 +93,11 @@ torch::Tensor DecisionTransformerImpl::forward(const torch::Tensor& states, cons
   auto out = transformer(tokens).reshape({B, K, 3, h});                   // [B,K,3,h]
   auto at_state = out.select(2, 1);                                       // [B,K,h] outputs at s_t
   return torch::tanh(predict_action(at_state));                           // [B,K,A]
+}
+
+torch::Tensor masked_action_mse(const torch::Tensor& pred, const torch::Tensor& actions, const torch::Tensor& mask) {
+  auto valid = mask.unsqueeze(-1).to(pred.dtype());                                // [B,K,1]
+  return ((pred - actions).pow(2) * valid).sum() / (valid.sum() * pred.size(2));  // []
 }
 
 }  // namespace flowrl

@@ -1,6 +1,7 @@
 // Training and evaluation of the Decision Transformer.
 //
 // Shape legend: B batch, K context steps, S state dim, A action dim.
+#include <flowrl/agent/action_loss.h>
 #include <flowrl/agent/checkpoint.h>
 #include <flowrl/agent/dt_policy.h>
 #include <flowrl/agent/trainer.h>
@@ -380,8 +381,7 @@ TrainResult train_agent(TrainConfig cfg, const TrainRunOptions& run) {
     for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
     auto batch = sampler.sample();
     auto pred = model(batch.states, batch.actions, batch.returns_to_go, batch.timesteps);  // [B,K,A]
-    auto valid = batch.mask.unsqueeze(-1).to(pred.dtype());                               // [B,K,1]
-    auto loss = ((pred - batch.actions).pow(2) * valid).sum() / (valid.sum() * pred.size(2));
+    auto loss = flowrl::masked_action_mse(pred, batch.actions, batch.mask);  // masked MSE
     optimizer.zero_grad();
     loss.backward();
     torch::nn::utils::clip_grad_norm_(params, cfg.train.grad_clip);
