@@ -67,8 +67,7 @@ double fastest_ms(F&& f, int reps, torch::Device device) {
 Bf16Capability measure_bf16(torch::Device device) {
   Bf16Capability c;
   if (device.is_cuda()) {
-    // bf16 tensor cores arrived with compute capability 8 (Ampere); the product below tells either way
-    c.features = "cuda";
+    c.features = "cuda";  // no flag to read: the product below decides
   } else {
     const auto flags = cpu_flags([](const std::string& f) { return f == "avx512_bf16" || f == "amx_bf16"; });
     c.native = !flags.empty();

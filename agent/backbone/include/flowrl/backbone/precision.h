@@ -48,7 +48,7 @@ class PrecisionGuard {
 /// What a device does with bf16 matrix products, measured on one DT-sized product
 /// ([3840, 128] x [128, 512]: batch 64 x 60 tokens into a 128 -> 512 MLP layer).
 struct Bf16Capability {
-  bool native = false;       ///< CPU: AVX512-BF16 or AMX-BF16 in /proc/cpuinfo; CUDA: compute capability >= 8
+  bool native = false;       ///< CPU: AVX512-BF16 or AMX-BF16 in /proc/cpuinfo; CUDA: the bf16 product is the faster one
   std::string features;      ///< what was found, e.g. "avx512_bf16 amx_bf16" or "none"
   double fp32_ms = 0.0;      ///< one product in float32 (the fastest of several)
   double bf16_ms = 0.0;      ///< the same product in bfloat16
@@ -58,7 +58,8 @@ struct Bf16Capability {
   std::string describe() const;
 };
 
-/// Measures Bf16Capability on `device` (about 50 ms; uses the calling thread's torch settings).
+/// Measures Bf16Capability on `device`: one warm-up and five timed products per type (a few ms each
+/// on the development VM); uses the calling thread's torch settings and no RNG.
 Bf16Capability measure_bf16(torch::Device device = torch::kCPU);
 
 namespace detail {
