@@ -84,14 +84,15 @@ struct LocalLaunchResult {
 ///     others get SIGTERM, then SIGKILL if they still run after options.grace();
 ///   - SIGINT and SIGTERM sent to the launcher while it supervises are sent on to every rank still
 ///     running (handlers installed for the duration and the previous ones restored afterwards), and
-///     the ranks then get the same grace before SIGKILL. A SIGINT or SIGTERM from the terminal
-///     (Ctrl-C) is not sent again: the ranks share the launcher's process group and received it
-///     from the terminal already.
+///     the ranks then get the same grace before SIGKILL. A SIGINT from the terminal (Ctrl-C; the
+///     kernel marks it SI_KERNEL) is not sent again: the ranks share the launcher's process group
+///     and received it from the terminal already.
 /// Every rank is reaped before launch_local returns or throws. Ranks inherit stdin, stdout and
 /// stderr. If the launcher itself is killed (SIGKILL), the ranks keep running.
 ///
-/// Throws flowrl::Error naming --nproc when nproc is outside 1..kMaxLocalRanks, when argv is
-/// empty, and when a rank cannot start (the ranks already started are then killed and reaped).
+/// Throws flowrl::Error when nproc is outside 1..kMaxLocalRanks (the message names --nproc and the
+/// fix), when argv is empty, and when a rank cannot start or rank_args throws (the ranks already
+/// started are then killed and reaped).
 LocalLaunchResult launch_local(const LocalLaunchOptions& options);
 
 }  // namespace flowrl::launch
