@@ -2,11 +2,16 @@
 //
 //   train-agent --config configs/dt/hopper-medium.yaml [--set key=value ...] [--device cpu|cuda]
 //               [--seed S] [--out RUN_DIR] [--resume RUN_DIR] [--no-progress]
+//               [--nproc N [--master-port P]] [--dist-timeout SECONDS]
+// With --nproc N it starts N ranks of itself on this machine (data-parallel, docs/train-agent.md);
+// started by torchrun (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT set) it is one rank of such a run.
 #include <flowrl/agent/checkpoint.h>
 #include <flowrl/agent/trainer.h>
 #include <flowrl/backbone/runtime.h>
 #include <flowrl/config/config.h>
 #include <flowrl/core/error.h>
+#include <flowrl/dist/group.h>
+#include <flowrl/dist/launch_ranks.h>
 
 #include <boost/program_options.hpp>
 #include <filesystem>
@@ -22,6 +27,8 @@ int main(int argc, char** argv) {
     std::string device, out, resume;
     std::vector<std::string> sets, config_paths;
     int64_t seed = -1;
+    int nproc = 1, master_port = 0;
+    double dist_timeout = 300;
     desc.add_options()("help,h", "show this help")(
         "config", po::value(&config_paths)->composing(),
         "YAML config (see docs/train-agent.md); repeat to overlay, e.g. a recipe then configs/dt/fast-cpu.yaml")(
@@ -30,7 +37,12 @@ int main(int argc, char** argv) {
         "seed", po::value(&seed), "training seed (overrides train.seed)")(
         "out", po::value(&out), "run directory (default: runs/<config name>-seed<S>)")(
         "resume", po::value(&resume), "continue the run in this directory from its latest checkpoint")(
-        "no-progress", "no progress bar");
+        "no-progress", "no progress bar")(
+        "nproc", po::value(&nproc), "data-parallel: train with N processes on this machine (one core or GPU each); "
+        "train.batch_size stays the global batch")(
+        "master-port", po::value(&master_port), "with --nproc: the rendezvous port (default: a free one)")(
+        "dist-timeout", po::value(&dist_timeout), "data-parallel: seconds to wait for every rank at the start, and "
+        "for one collective, before the run stops with an error (default 300)");
     po::variables_map vm;
     po::store(po::command_line_parser(argc, argv).options(desc).positional({}).run(), vm);
     po::notify(vm);
@@ -39,6 +51,8 @@ int main(int argc, char** argv) {
       return vm.count("help") ? 0 : 2;
     }
 
+    FLOWRL_CHECK(master_port >= 0 && master_port <= 65535, "--master-port ", master_port, " is not a TCP port (1..65535)");
+    FLOWRL_CHECK(dist_timeout > 0, "--dist-timeout ", dist_timeout, ": give a positive number of seconds");
     FLOWRL_CHECK(!vm.count("out") || !out.empty(), "--out is empty; name the run directory, or leave --out out ",
                  "for runs/<config>-seed<S>");
     const bool seed_given = vm.count("seed") > 0;
@@ -70,10 +84,27 @@ int main(int argc, char** argv) {
     }
     run.resolved_yaml = cfg.resolved_yaml();
     run.progress = !vm.count("no-progress");
-    std::cerr << "train-agent: run " << run.run_dir << ", dataset " << config.dataset.path << ", "
+    // --nproc N: this process starts the N ranks (after the config checked out) and waits for them.
+    if (flowrl::dist::starts_ranks(nproc)) {
+      FLOWRL_CHECK(config.train.batch_size >= nproc, "--nproc ", nproc, " is more than train.batch_size ",
+                   config.train.batch_size, ": each rank needs at least one window per update");
+      return flowrl::dist::launch_ranks(
+          argc, argv, flowrl::dist::LaunchRanksOptions(nproc).master_port(master_port).program("train-agent"));
+    }
+    // One rank of a data-parallel run (or the only process): join the others first, so that a failed
+    // rendezvous leaves nothing behind in the run folder.
+    const auto where = flowrl::dist::rank_from_environment();
+    flowrl::dist::Group group(
+        where, flowrl::dist::GroupOptions()
+                   .timeout(std::chrono::milliseconds(static_cast<int64_t>(dist_timeout * 1000)))
+                   .device(config.device == "cuda" ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(where.local_rank))
+                                                   : torch::Device(torch::kCPU)));
+    if (where.distributed()) run.group = &group;
+    if (group.root()) std::cerr << "train-agent: run " << run.run_dir << ", dataset " << config.dataset.path << ", "
               << (config.model.attention() == flowrl::AttentionKind::kFlow ? "flow" : "softmax") << " attention, "
-              << config.train.steps << " steps\n";
+              << config.train.steps << " steps" << (where.distributed() ? ", " + std::to_string(where.world_size) + " ranks (" + group.backend() + ")" : "") << "\n";
     auto result = flowrl::train_agent(config, run);
+    if (!group.root()) return 0;  // rank 0 reports
     if (result.already_finished) {
       std::cout << "train-agent: " << run.run_dir << " is already finished (" << result.steps << " of "
                 << config.train.steps << " steps" << (config.eval.final_episodes > 0 ? ", eval-final.json written" : "")
@@ -81,7 +112,9 @@ int main(int argc, char** argv) {
       return 0;
     }
     std::cout << "train-agent: " << result.steps << " steps, last loss " << result.last_loss << ", "
-              << result.steps_per_second << " steps/s\n";
+              << result.steps_per_second << " steps/s";
+    if (where.distributed()) std::cout << " with " << where.world_size << " ranks, all-reduce " << result.allreduce_ms_per_step << " ms/step";
+    std::cout << "\n";
     if (!result.final_evaluation.empty()) {
       std::cout << "final evaluation (" << run.run_dir << "/eval-final.json):\n"
                 << flowrl::format_target_evaluations(result.final_evaluation);

@@ -95,12 +95,12 @@ EvaluationResult evaluate(VectorEnv& venv, Policy& policy, const EvaluateOptions
   auto start = [&](int64_t slot) {
     SlotState& s = slots[static_cast<size_t>(slot)];
     s.episode = next_episode++;
-    s.seed = derive_seed(options.seed(), static_cast<uint64_t>(s.episode));
+    const auto global = static_cast<uint64_t>(options.first_episode() + s.episode);
+    s.seed = derive_seed(options.seed(), global);
     s.observation = venv.reset_at(slot, s.seed);
     s.episode_return = 0.0;
     s.length = 0;
-    policy.start_episode(slot, derive_seed(options.seed() ^ kPolicySeedSalt, static_cast<uint64_t>(s.episode)),
-                         s.observation);
+    policy.start_episode(slot, derive_seed(options.seed() ^ kPolicySeedSalt, global), s.observation);
     if (observer) observer->on_reset(s.episode, venv.env(slot));
   };
   for (int64_t slot = 0; slot < n_slots; ++slot) start(slot);
@@ -152,7 +152,7 @@ EvaluationResult evaluate(VectorEnv& venv, Policy& policy, const EvaluateOptions
         continue;
       }
       EpisodeResult& e = result.episodes[static_cast<size_t>(s.episode)];
-      e.index = s.episode;
+      e.index = options.first_episode() + s.episode;
       e.seed = s.seed;
       e.episode_return = s.episode_return;
       e.length = s.length;

@@ -153,6 +153,15 @@ void save_checkpoint(const std::string& run_dir, DecisionTransformer& model, tor
     << "sampler_rng: \"" << state.sampler_rng << "\"\n"
     << "torch_rng: \"" << state.torch_rng << "\"\n"
     << "cuda_rng: \"" << state.cuda_rng << "\"\n"
+    << "ranks: " << state.ranks << "\n"
+    << "sampler_streams: " << state.more_sampler_rngs.size() + 1 << "\n";
+  for (size_t i = 0; i < state.more_sampler_rngs.size(); ++i)
+    s << "sampler_rng_" << i + 1 << ": \"" << state.more_sampler_rngs[i] << "\"\n";
+  for (size_t i = 0; i < state.more_torch_rngs.size(); ++i)
+    s << "torch_rng_" << i + 1 << ": \"" << state.more_torch_rngs[i] << "\"\n";
+  for (size_t i = 0; i < state.more_cuda_rngs.size(); ++i)
+    s << "cuda_rng_" << i + 1 << ": \"" << state.more_cuda_rngs[i] << "\"\n";
+  s
     << "normalizer:\n  mean: " << floats(state.normalizer.mean) << "\n  std: " << floats(state.normalizer.std) << "\n";
   write_file((tmp / "state.yaml").string(), s.str());  // inside tmp: the folder's rename publishes it
   sync_to_disk((tmp / "state.yaml").string());
@@ -208,6 +217,15 @@ CheckpointState load_checkpoint_state(const std::string& checkpoint_dir) {
   st.sampler_rng = cfg.get_string("sampler_rng", "");
   st.torch_rng = cfg.get_string("torch_rng", "");
   st.cuda_rng = cfg.get_string("cuda_rng", "");
+  st.ranks = cfg.get_int("ranks", 1);
+  const int64_t streams = cfg.get_int("sampler_streams", 1);
+  FLOWRL_CHECK(st.ranks >= 1 && st.ranks <= 1 << 16 && streams >= 1 && streams <= 1 << 16, checkpoint_dir,
+               "/state.yaml: 'ranks' and 'sampler_streams' must be positive counts");
+  for (int64_t i = 1; i < streams; ++i) st.more_sampler_rngs.push_back(cfg.get_string("sampler_rng_" + std::to_string(i), ""));
+  for (int64_t i = 1; i < st.ranks; ++i) {
+    st.more_torch_rngs.push_back(cfg.get_string("torch_rng_" + std::to_string(i), ""));
+    if (cfg.has("cuda_rng_" + std::to_string(i))) st.more_cuda_rngs.push_back(cfg.get_string("cuda_rng_" + std::to_string(i), ""));
+  }
   for (double x : cfg.get_doubles("normalizer.mean", {})) st.normalizer.mean.push_back(static_cast<float>(x));
   for (double x : cfg.get_doubles("normalizer.std", {})) st.normalizer.std.push_back(static_cast<float>(x));
   cfg.finish();

@@ -76,6 +76,9 @@ TrainConfig TrainConfig::from(config::Config& cfg) {
   const int64_t train_seed = cfg.get_int("train.seed", 0);
   FLOWRL_CHECK(train_seed >= 0, cfg.source(), ": key 'train.seed' must be >= 0, got ", train_seed);
   t.seed = static_cast<uint64_t>(train_seed);
+  t.sampler_streams = cfg.get_int("train.sampler_streams", 0);
+  FLOWRL_CHECK(t.sampler_streams >= 0 && t.sampler_streams <= 1024, cfg.source(),
+               ": key 'train.sampler_streams' must be between 0 (one per rank) and 1024, got ", t.sampler_streams);
   t.threads = cfg.get_int("train.threads", 1);
   t.blas_threads = cfg.get_int("train.blas_threads", 1);
   t.log_every = cfg.get_int("train.log_every", 100);

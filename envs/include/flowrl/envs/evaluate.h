@@ -85,6 +85,10 @@ struct EvaluateOptions {
   FLOWRL_ARG(int64_t, episodes);
   /// Seed from which every episode's env and policy seeds are derived.
   FLOWRL_ARG(uint64_t, seed) = 0;
+  /// Index of the first episode: episodes first_episode .. first_episode + episodes - 1 are run,
+  /// with the seeds they have in a longer evaluation (a data-parallel run splits one evaluation over
+  /// its ranks this way). The observer still counts from 0.
+  FLOWRL_ARG(int64_t, first_episode) = 0;
   /// Watches every episode (not owned; nullptr: none).
   FLOWRL_ARG(EpisodeObserverPtr, observer) = nullptr;
 };

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace flowrl {
 
@@ -30,6 +31,13 @@ struct CheckpointState {
   std::string sampler_rng;           ///< DTSampler::rng_state()
   std::string torch_rng;             ///< torch's CPU generator state (hex)
   std::string cuda_rng;              ///< the CUDA generator's state (hex); empty for a CPU run
+  /// Data-parallel runs: ranks that trained it, and the states of sampler streams 1.. and of ranks
+  /// 1.. (the fields above are stream 0's and rank 0's). state.yaml keys sampler_rng_<s>, torch_rng_<r>,
+  /// cuda_rng_<r>.
+  int64_t ranks = 1;
+  std::vector<std::string> more_sampler_rngs;  ///< streams 1 .. S-1
+  std::vector<std::string> more_torch_rngs;    ///< ranks 1 .. N-1
+  std::vector<std::string> more_cuda_rngs;     ///< ranks 1 .. N-1 (GPU runs)
   data::StateNormalizer normalizer;  ///< the training data's state statistics
   int64_t state_dim = 0;             ///< observation width
   int64_t act_dim = 0;               ///< action width

@@ -50,6 +50,10 @@ struct OptimConfig {
                                  ///< (master weights, optimizer state, loss and the delicate ops stay
                                  ///< float32; docs/precision.md); evaluations during the run use it too
   uint64_t seed = 0;             ///< seeds the model init, dropout and the window sampler
+  int64_t sampler_streams = 0;   ///< random streams the global batch is drawn from, stream s taking
+                                 ///< its share of batch_size (dist::share_of). 0: one per rank (1 for a
+                                 ///< one-process run). A one-process run with N streams draws the very
+                                 ///< windows an N-rank run draws (stream 0 is seeded with `seed`)
   int64_t threads = 1;           ///< torch intra-op threads (1 is fastest on 2 cores with OpenBLAS)
   int64_t blas_threads = 1;      ///< OpenBLAS threads (0: leave OpenBLAS's default); 1 avoids spinning
                                  ///< BLAS threads collapsing under any CPU contention

@@ -15,6 +15,10 @@
 #include <string>
 #include <vector>
 
+namespace flowrl::dist {
+class Group;
+}
+
 namespace flowrl {
 
 /// The evaluation of one target return.
@@ -28,6 +32,7 @@ struct TargetEvaluationOptions {
   std::string env;                 ///< env name (hopper, halfcheetah, walker2d, or a D4RL name)
   std::vector<double> targets;     ///< raw target returns
   int64_t episodes = 10;           ///< per target
+  int64_t first_episode = 0;       ///< index of the first episode (EvaluateOptions::first_episode)
   uint64_t seed = 1000;            ///< episode seeds derive from it (the same for every target)
   int64_t threads = 2;             ///< env-stepping threads
   double reward_scale = 1000.0;    ///< as in training
@@ -45,7 +50,10 @@ struct TrainRunOptions {
   std::string run_dir;           ///< output folder (created)
   bool resume = false;           ///< continue from run_dir's latest checkpoint
   std::string resolved_yaml;     ///< the config as resolved, written to run_dir/config.yaml
-  bool progress = true;          ///< progress bar on stderr
+  bool progress = true;          ///< progress bar on stderr (rank 0's)
+  /// The ranks of a data-parallel run (flowrl/dist/group.h), joined; nullptr: one process. Every rank
+  /// calls train_agent() with the same config; rank 0 alone writes run_dir.
+  dist::Group* group = nullptr;
 };
 
 /// What train_agent() returns.
@@ -54,6 +62,7 @@ struct TrainResult {
   double last_loss = 0.0;                        ///< loss of the last update
   double wall_seconds = 0.0;                     ///< this invocation's wall time
   double steps_per_second = 0.0;                 ///< this invocation's update rate
+  double allreduce_ms_per_step = 0.0;            ///< gradient all-reduce time per update (data-parallel runs)
   std::vector<TargetEvaluation> final_evaluation;  ///< eval.final_episodes per target (may be empty)
   /// A resumed run was already complete (every update done, its eval-final.json written or not
   /// wanted): nothing was trained, evaluated or written.
@@ -64,7 +73,9 @@ struct TrainResult {
 /// `optim.warmup_steps` updates, then constant or a half cosine down to 0 at update `optim.steps`.
 double learning_rate(const OptimConfig& optim, int64_t step);
 
-/// Trains (or resumes) a run. Throws flowrl::Error on user errors (bad data, existing run dir
+/// Trains (or resumes) a run. With run.group, every rank of a data-parallel run calls it: the global
+/// batch train.batch_size is split over the ranks, gradients are summed, evaluations are split and
+/// gathered; the run folder is the same as a one-process run's. Throws flowrl::Error on user errors (bad data, existing run dir
 /// without --resume, ...).
 TrainResult train_agent(TrainConfig config, const TrainRunOptions& options);
 
