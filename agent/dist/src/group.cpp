@@ -39,6 +39,20 @@ std::string what_of(const std::exception& e) {
   return e.what();
 }
 
+// The rendezvous (the store, then the backend's own connections) failed: a taken port, or a rank
+// that did not arrive in time or cannot be reached.
+[[noreturn]] void rendezvous_failed(const RankInfo& where, const std::string& why, int64_t seconds) {
+  const std::string at = where.master_addr + ":" + std::to_string(where.master_port);
+  if (where.rank == 0 && why.find("in use") != std::string::npos) {
+    fail("rank 0 cannot serve the rendezvous at ", at, ": the port is already taken (", why, "). Choose another ",
+         "MASTER_PORT (train-agent --nproc picks a free one unless --master-port is given)");
+  }
+  fail("rank ", where.rank, " of ", where.world_size, ": the rendezvous at ", at, " did not complete within ", seconds,
+       " s (", why, "). Check that all ", where.world_size, " ranks were started with the same MASTER_ADDR, MASTER_PORT ",
+       "and WORLD_SIZE, that rank 0 runs, and that every rank can reach the others (GLOO_SOCKET_IFNAME names the ",
+       "network interface to use; docs/train-agent.md, \"Several machines\")");
+}
+
 }  // namespace
 
 RankInfo rank_from_environment() {
@@ -93,7 +107,6 @@ Group::Group(const RankInfo& where, GroupOptions options) : where_(where) {
   impl_->device = options.device();
   impl_->timeout = options.timeout();
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(options.timeout()).count();
-  const std::string at = where.master_addr + ":" + std::to_string(where.master_port);
   // Rendezvous: rank 0 serves the store and waits for the others to connect.
   try {
     c10d::TCPStoreOptions so;
@@ -104,15 +117,7 @@ Group::Group(const RankInfo& where, GroupOptions options) : where_(where) {
     so.timeout = options.timeout();
     impl_->store = c10::make_intrusive<c10d::TCPStore>(where.master_addr, so);
   } catch (const std::exception& e) {
-    const std::string why = what_of(e);
-    if (where.rank == 0 && why.find("in use") != std::string::npos) {
-      fail("rank 0 cannot serve the rendezvous at ", at, ": the port is already taken (", why, "). Choose another ",
-           "MASTER_PORT (train-agent --nproc picks a free one unless --master-port is given)");
-    }
-    fail("rank ", where.rank, " of ", where.world_size, ": the rendezvous at ", at, " did not complete within ", seconds,
-         " s (", why, "). Check that all ", where.world_size, " ranks were started with the same MASTER_ADDR, ",
-         "MASTER_PORT and WORLD_SIZE, that rank 0 runs, and that the port is reachable (docs/train-agent.md, ",
-         "\"Several machines\")");
+    rendezvous_failed(where, what_of(e), seconds);
   }
   try {
     auto store = c10::make_intrusive<c10d::PrefixStore>("flowrl", impl_->store);
@@ -136,8 +141,7 @@ Group::Group(const RankInfo& where, GroupOptions options) : where_(where) {
     gopt->threads = 1;
     impl_->gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(store, where.rank, where.world_size, gopt);
   } catch (const std::exception& e) {
-    fail("rank ", where.rank, " of ", where.world_size, ": the process group did not start (", what_of(e), "). ",
-         "Check that every rank reaches the others (GLOO_SOCKET_IFNAME names the network interface to use)");
+    rendezvous_failed(where, what_of(e), seconds);
   }
 }
 

@@ -25,6 +25,7 @@ bool starts_ranks(int nproc) {
 int launch_ranks(int argc, char** argv, const LaunchRanksOptions& options) {
   // this program's arguments without the launcher's own
   std::vector<std::string> args{launch::current_executable()};
+  bool quiet = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--nproc" || a == "--master-port") {
@@ -32,12 +33,15 @@ int launch_ranks(int argc, char** argv, const LaunchRanksOptions& options) {
       continue;
     }
     if (a.rfind("--nproc=", 0) == 0 || a.rfind("--master-port=", 0) == 0) continue;
+    quiet = quiet || a == "--no-progress";
     args.push_back(a);
   }
   auto lo = launch::LocalLaunchOptions(options.nproc())
                 .argv(args)
                 .master_port(static_cast<uint16_t>(options.master_port()))
-                .rank_args([](int rank) { return rank > 0 ? std::vector<std::string>{"--no-progress"} : std::vector<std::string>{}; });
+                .rank_args([quiet](int rank) {
+                  return rank > 0 && !quiet ? std::vector<std::string>{"--no-progress"} : std::vector<std::string>{};
+                });
   const auto result = launch::launch_local(lo);
   if (result.exit_code != 0) std::cerr << options.program() << ": " << result.message << "\n";
   return result.exit_code;

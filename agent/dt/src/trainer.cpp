@@ -665,7 +665,6 @@ class AgentTraining {
       std::ostringstream t;
       t << te.target;
       r.info["target_return"] = t.str();
-      r.info["ranks"] = std::to_string(group_.size());
       envs::finalize_summaries(r);
     }
     return mine;
