@@ -8,6 +8,9 @@
 #include <flowrl/core/error.h>
 #include <flowrl/forecast.h>
 
+#include <flowrl/dist/group.h>
+#include <flowrl/dist/launch_ranks.h>
+
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <iostream>
@@ -20,6 +23,8 @@ int main(int argc, char** argv) {
   try {
     std::string config_path, device = "cpu", precision;
     std::vector<std::string> overrides;
+    int nproc = 1, master_port = 0;
+    double dist_timeout = 300;
     po::options_description options("train-forecaster options");
     options.add_options()                                                                 //
         ("help,h", "show this help")                                                      //
@@ -27,7 +32,12 @@ int main(int argc, char** argv) {
         ("set,s", po::value(&overrides)->composing(),
          "override a config key, e.g. --set train.lr=0.0005 --set data.dir=/data/ETT (repeatable)")  //
         ("device,d", po::value(&device)->default_value("cpu"), "cpu or cuda")                  //
-        ("precision", po::value(&precision), "fp32 or bf16 (overrides the config's train.precision)");
+        ("precision", po::value(&precision), "fp32 or bf16 (overrides the config's train.precision)")  //
+        ("nproc", po::value(&nproc), "data-parallel: train with N processes on this machine; train.batch_size "
+         "stays the global batch (docs/train-agent.md, \"Data-parallel training\")")  //
+        ("master-port", po::value(&master_port), "with --nproc: the rendezvous port (default: a free one)")  //
+        ("dist-timeout", po::value(&dist_timeout), "data-parallel: seconds to wait for every rank (default 300)")  //
+        ("no-progress", "no progress bar");
     po::variables_map vm;
     try {
       po::store(po::command_line_parser(argc, argv).options(options).positional({}).run(), vm);
@@ -47,13 +57,30 @@ int main(int argc, char** argv) {
     }
 
     if (!precision.empty()) overrides.push_back("train.precision=" + precision);
-    const auto config = flowrl::load_forecast_config(config_path, overrides);
-    std::fprintf(stderr, "train-forecaster: %s | %s | %s head, L=%lld H=%lld | seed %lld | %s\n",
+    if (vm.count("no-progress")) overrides.push_back("train.progress=false");
+    auto config = flowrl::load_forecast_config(config_path, overrides);
+    FLOWRL_CHECK(master_port >= 0 && master_port <= 65535, "--master-port ", master_port, " is not a TCP port (1..65535)");
+    FLOWRL_CHECK(dist_timeout > 0, "--dist-timeout ", dist_timeout, ": give a positive number of seconds");
+    // --nproc N: start the N ranks and wait for them; a rank (or one process) joins the others first
+    if (flowrl::dist::starts_ranks(nproc)) {
+      FLOWRL_CHECK(config.train.batch_size() >= nproc, "--nproc ", nproc, " is more than train.batch_size ",
+                   config.train.batch_size(), ": each rank needs at least one window per step");
+      return flowrl::dist::launch_ranks(
+          argc, argv, flowrl::dist::LaunchRanksOptions(nproc).master_port(master_port).program("train-forecaster"));
+    }
+    const auto where = flowrl::dist::rank_from_environment();
+    flowrl::dist::Group group(
+        where, flowrl::dist::GroupOptions()
+                   .timeout(std::chrono::milliseconds(static_cast<int64_t>(dist_timeout * 1000)))
+                   .device(device == "cuda" ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(where.local_rank))
+                                            : torch::Device(torch::kCPU)));
+    if (group.root()) std::fprintf(stderr, "train-forecaster: %s | %s | %s head, L=%lld H=%lld | seed %lld | %s\n",
                  config.name.c_str(), config.data_path().c_str(),
                  config.model.head == flowrl::ForecastHead::kInverted ? "inverted" : "temporal",
                  static_cast<long long>(config.data.seq_len), static_cast<long long>(config.data.pred_len),
                  static_cast<long long>(config.seed), device.c_str());
-    const auto result = flowrl::run_forecast_experiment(config, device);
+    const auto result = flowrl::run_forecast_experiment(config, device, where.distributed() ? &group : nullptr);
+    if (!group.root()) return 0;  // rank 0 reports
     const auto& t = result.train;
     std::printf("%s seed %lld: test mse %.4f mae %.4f (%lld windows) | best epoch %lld/%zu | val mse %.4f | "
                 "train %.1fs total %.1fs cpu %.1fs | %lld params\n",

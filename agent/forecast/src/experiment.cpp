@@ -2,6 +2,7 @@
 #include <flowrl/core/error.h>
 #include <flowrl/core/file.h>
 #include <flowrl/core/json.h>
+#include <flowrl/dist/group.h>
 #include <flowrl/forecast/experiment.h>
 #include <flowrl/forecast/models.h>
 #include <torch/cuda.h>
@@ -111,19 +112,24 @@ std::string forecast_windows_csv(torch::nn::AnyModule& model, const data::Foreca
   return csv.str();
 }
 
-ForecastExperimentResult run_forecast_experiment(const ForecastConfig& config, const std::string& device_name) {
+ForecastExperimentResult run_forecast_experiment(const ForecastConfig& config, const std::string& device_name,
+                                                 dist::GroupPtr group) {
+  const bool root = group == nullptr || group->root();
   const auto start = std::chrono::steady_clock::now();
   const double cpu_start = cpu_seconds();
   FLOWRL_CHECK(device_name == "cpu" || device_name == "cuda", "--device must be cpu or cuda, got '", device_name, "'");
   FLOWRL_CHECK(device_name == "cpu" || torch::cuda::is_available(),
                "--device cuda: no CUDA device is available to this LibTorch build; use --device cpu");
-  const torch::Device device(device_name == "cuda" ? torch::kCUDA : torch::kCPU);
+  const torch::Device device = device_name != "cuda" ? torch::Device(torch::kCPU)
+                              : group != nullptr && group->size() > 1
+                                  ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(group->where().local_rank))
+                                  : torch::Device(torch::kCUDA);
   if (config.threads > 0) {
     torch::set_num_threads(static_cast<int>(config.threads));
     set_blas_threads(config.threads);
   }
   keep_freed_memory();
-  if (config.precision == Precision::kBF16) std::cerr << "train-forecaster: " << measure_bf16(device).describe() << "\n";
+  if (config.precision == Precision::kBF16 && root) std::cerr << "train-forecaster: " << measure_bf16(device).describe() << "\n";
   // training, validation and test in the run's precision (the loss and AdamW stay float32)
   const PrecisionGuard precision(config.precision);
   torch::manual_seed(static_cast<uint64_t>(config.seed));
@@ -136,21 +142,24 @@ ForecastExperimentResult run_forecast_experiment(const ForecastConfig& config, c
 
   // run folder
   result.run_dir = config.run_dir();
-  std::error_code ec;
-  fs::create_directories(result.run_dir, ec);
-  FLOWRL_CHECK(!ec, "cannot create the run folder '", result.run_dir, "': ", ec.message(),
-               "; set output.dir to a writable folder (--set output.dir=DIR)");
   result.checkpoint = (fs::path(result.run_dir) / "best.pt").string();
   result.result_json = (fs::path(result.run_dir) / "result.json").string();
-  write_file_atomically((fs::path(result.run_dir) / "config.yaml").string(), forecast_config_to_yaml(config));
+  if (root) {
+    std::error_code ec;
+    fs::create_directories(result.run_dir, ec);
+    FLOWRL_CHECK(!ec, "cannot create the run folder '", result.run_dir, "': ", ec.message(),
+                 "; set output.dir to a writable folder (--set output.dir=DIR)");
+    write_file_atomically((fs::path(result.run_dir) / "config.yaml").string(), forecast_config_to_yaml(config));
+  }
 
   auto options = config.train;
-  options.checkpoint(result.checkpoint).seed(static_cast<uint64_t>(config.seed));
+  options.checkpoint(result.checkpoint).seed(static_cast<uint64_t>(config.seed)).group(group);
   result.train = train_forecaster(model, series, options, device);
   result.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   result.cpu_seconds = cpu_seconds() - cpu_start;
 
   result.windows_csv = (fs::path(result.run_dir) / "test-windows.csv").string();
+  if (!root) return result;
   write_file_atomically(result.windows_csv, forecast_windows_csv(model, series, device));
   // result.json last: its presence marks a finished run (scripts/reproduce-forecast.sh resumes on it)
   write_file_atomically(result.result_json, forecast_result_json(config, result, device_name, torch::get_num_threads()));

@@ -3,6 +3,7 @@
 //
 // Shape legend: B batch, L look-back, H horizon, N variates, F time features.
 #include <flowrl/core/error.h>
+#include <flowrl/dist/data_parallel.h>
 #include <flowrl/forecast/models.h>
 #include <flowrl/forecast/trainer.h>
 #include <torch/nn/utils/clip_grad.h>
@@ -170,6 +171,17 @@ ForecastTrainResult train_forecaster(torch::nn::AnyModule& model, const data::Fo
   check_options(options);
   auto& module = *model.ptr();
   module.to(device);
+  // Data-parallel: every rank starts from rank 0's weights and draws its own dropout stream; each
+  // batch (the same shuffled order on every rank) is split over the ranks.
+  dist::Group single;
+  dist::Group& group = options.group() ? *options.group() : single;
+  FLOWRL_CHECK(options.batch_size() >= group.size(), "train.batch_size ", options.batch_size(), " is smaller than the ",
+               group.size(), " ranks: each rank needs at least one window per step");
+  dist::broadcast_parameters(group, module.parameters());
+  dist::broadcast_parameters(group, module.buffers());
+  if (group.rank() > 0) torch::manual_seed(options.seed() * 1000003ULL + static_cast<uint64_t>(group.rank()));
+  std::unique_ptr<dist::GradientReducer> reducer;
+  if (group.size() > 1) reducer = std::make_unique<dist::GradientReducer>(module.parameters());
   torch::optim::Adam optimizer(module.parameters(),
                                torch::optim::AdamOptions(options.lr()).weight_decay(options.weight_decay()));
   std::mt19937_64 rng(options.seed());
@@ -191,18 +203,22 @@ ForecastTrainResult train_forecaster(torch::nn::AnyModule& model, const data::Fo
     for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
     std::shuffle(order.begin(), order.end(), rng);
     module.train();
-    ProgressBar bar(options.progress(), epoch + 1, options.epochs(), steps);
+    ProgressBar bar(options.progress() && group.root(), epoch + 1, options.epochs(), steps);
     double loss_sum = 0.0;
     std::vector<int64_t> indices;
     for (int64_t step = 0; step < steps; ++step) {
       const int64_t begin = step * options.batch_size();
       const int64_t end = std::min(windows, begin + options.batch_size());
-      indices.assign(order.begin() + begin, order.begin() + end);
+      const auto share = dist::share_of(end - begin, group.rank(), group.size());  // this rank's part
+      indices.assign(order.begin() + begin + share.begin, order.begin() + begin + share.begin + share.count);
       auto batch = make_forecast_batch(series, data::Split::kTrain, indices, device);
-      auto pred = model.forward<torch::Tensor>(batch.x, batch.x_mark, batch.y_mark);  // [B,H,N]
+      auto pred = model.forward<torch::Tensor>(batch.x, batch.x_mark, batch.y_mark);  // [B_r,H,N]
       auto loss = torch::mse_loss(pred, batch.y);                                       // []
+      // the global batch's mean: this rank's mean weighted by its share of the windows
+      if (group.size() > 1) loss = loss * (static_cast<double>(share.count) / static_cast<double>(end - begin));
       optimizer.zero_grad();
       loss.backward();
+      if (reducer) reducer->allreduce(group);  // gradients summed over the ranks
       if (options.grad_clip() > 0.0) torch::nn::utils::clip_grad_norm_(module.parameters(), options.grad_clip());
       optimizer.step();
       const double value = loss.item<double>();
@@ -210,6 +226,11 @@ ForecastTrainResult train_forecaster(torch::nn::AnyModule& model, const data::Fo
                    step + 1, "); lower train.lr or set train.grad_clip");
       loss_sum += value;
       bar.update(step + 1, loss_sum / static_cast<double>(step + 1));
+    }
+    if (group.size() > 1) {  // the ranks' parts of the global losses
+      auto total = torch::tensor({loss_sum}, torch::kFloat64);
+      group.allreduce(total);
+      loss_sum = total.item<double>();
     }
     const auto val = evaluate_forecaster(model, series, data::Split::kVal, options.eval_batch_size(), device);
     ForecastEpochLog log;
@@ -224,7 +245,7 @@ ForecastTrainResult train_forecaster(torch::nn::AnyModule& model, const data::Fo
       best = snapshot(module);
       result.best_epoch = epoch + 1;
       since_best = 0;
-      if (!options.checkpoint().empty()) save_forecaster(model, options.checkpoint());
+      if (!options.checkpoint().empty() && group.root()) save_forecaster(model, options.checkpoint());
     } else {
       ++since_best;
     }
@@ -240,7 +261,7 @@ ForecastTrainResult train_forecaster(torch::nn::AnyModule& model, const data::Fo
 
   // the best-validation model on every test window
   const auto test_start = Clock::now();
-  if (!options.checkpoint().empty()) {
+  if (!options.checkpoint().empty() && group.root()) {
     load_forecaster(model, options.checkpoint());
     module.to(device);
   } else {

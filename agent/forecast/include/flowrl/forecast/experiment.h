@@ -24,7 +24,11 @@ struct ForecastExperimentResult {
 /// Runs `config` on `device` ("cpu" or "cuda"): seeds torch, sets the torch thread count, trains,
 /// evaluates, writes run_dir/config.yaml, run_dir/best.pt and run_dir/result.json. Throws
 /// flowrl::Error for user errors (config, data, unavailable CUDA, unwritable output folder).
-ForecastExperimentResult run_forecast_experiment(const ForecastConfig& config, const std::string& device = "cpu");
+///
+/// With `group` (a data-parallel run; every rank calls it with the same config), training is split
+/// over the ranks and rank 0 alone writes the run folder.
+ForecastExperimentResult run_forecast_experiment(const ForecastConfig& config, const std::string& device = "cpu",
+                                                 dist::GroupPtr group = nullptr);
 
 /// A few test windows with the model's forecasts, as CSV for scripts/plot-forecast.py: columns
 /// window,variate,step,value,forecast, one row per window x variate x step; steps -(L-1)..0 are the

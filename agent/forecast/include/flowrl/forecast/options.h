@@ -12,6 +12,12 @@
 #include <string>
 #include <utility>
 
+namespace flowrl::dist {
+class Group;
+/// A pointer to a Group (TORCH_ARG needs a one-word type).
+using GroupPtr = Group*;
+}  // namespace flowrl::dist
+
 namespace flowrl {
 
 /// The two forecasting heads.
@@ -120,6 +126,10 @@ struct ForecastTrainerOptions {
   TORCH_ARG(bool, progress) = true;
   /// Where the best-validation weights are saved (torch archive); empty: keep them in memory only.
   TORCH_ARG(std::string, checkpoint) = "";
+  /// The ranks of a data-parallel run (flowrl/dist/group.h); nullptr: one process. Each batch is
+  /// split over the ranks (batch_size stays the global batch) and the gradients are summed; rank 0
+  /// alone writes the checkpoint.
+  TORCH_ARG(dist::GroupPtr, group) = nullptr;
 };
 
 }  // namespace flowrl
