@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config unzip
   libtorch-dev            # LibTorch C++ frontend (CPU build on Debian 12)
+  libgloo-dev             # Gloo headers: LibTorch's c10d process groups include them (data-parallel training)
   libopenblas0-pthread    # fast BLAS for LibTorch (reference BLAS is ~30x slower)
   libhdf5-dev             # D4RL datasets, policies, golden files
   libyaml-cpp-dev         # configs

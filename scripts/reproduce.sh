@@ -22,6 +22,8 @@
 #                              another size goes to data/generated/rows-N/ and its runs to runs/<protocol>@rows-N/
 #   FLOWRL_CHECK=NAME          a protocol check: the overlay configs/dt/checks/NAME.yaml on top of the
 #                              protocol's; runs go to runs/<protocol>+NAME/ (and the ledger's folder of that name)
+#   FLOWRL_NPROC=2             train each run data-parallel on 2 ranks (train-agent --nproc; one core
+#                              each; the same global batch): one instance then uses both cores
 #   FLOWRL_SKIP_RECORDED=1     skip runs the ledger (docs/runs/<protocol>/) already holds, e.g. to go
 #                              on with a campaign on a machine without its run folders
 set -euo pipefail
@@ -50,6 +52,8 @@ if [ "$rows" != 200000 ]; then
   run_set=$run_set@rows-$rows
 fi
 runs_dir=runs/$run_set
+nproc_args=()
+[ "${FLOWRL_NPROC:-1}" != 1 ] && nproc_args=(--nproc "$FLOWRL_NPROC")
 mkdir -p "$data_dir" "$runs_dir"
 
 # 1. Datasets (flowrl's D4RL-style recipes; docs/datasets.md), with their statistics as JSON.
@@ -91,10 +95,10 @@ for seed in $seeds; do
         echo "== run $run" >&2
         status=0
         if [ -f "$run/checkpoints/latest" ]; then
-          "$bin/train-agent" --resume "$run" --no-progress || status=$?
+          "$bin/train-agent" --resume "$run" --no-progress "${nproc_args[@]}" || status=$?
         else
           rm -rf "$run"
-          "$bin/train-agent" --config "configs/dt/$env-$dset.yaml" "${overlays[@]}" \
+          "$bin/train-agent" --config "configs/dt/$env-$dset.yaml" "${overlays[@]}" "${nproc_args[@]}" \
             --set "dataset.path=$data_dir/$env-$dset.hdf5" --set "model.attention=$backbone" \
             --seed "$seed" --out "$run" --no-progress || status=$?
         fi
