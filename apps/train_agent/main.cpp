@@ -52,7 +52,6 @@ int main(int argc, char** argv) {
     }
 
     FLOWRL_CHECK(master_port >= 0 && master_port <= 65535, "--master-port ", master_port, " is not a TCP port (1..65535)");
-    FLOWRL_CHECK(dist_timeout > 0, "--dist-timeout ", dist_timeout, ": give a positive number of seconds");
     FLOWRL_CHECK(!vm.count("out") || !out.empty(), "--out is empty; name the run directory, or leave --out out ",
                  "for runs/<config>-seed<S>");
     const bool seed_given = vm.count("seed") > 0;
@@ -93,12 +92,8 @@ int main(int argc, char** argv) {
     }
     // One rank of a data-parallel run (or the only process): join the others first, so that a failed
     // rendezvous leaves nothing behind in the run folder.
-    const auto where = flowrl::dist::rank_from_environment();
-    flowrl::dist::Group group(
-        where, flowrl::dist::GroupOptions()
-                   .timeout(std::chrono::milliseconds(static_cast<int64_t>(dist_timeout * 1000)))
-                   .device(config.device == "cuda" ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(where.local_rank))
-                                                   : torch::Device(torch::kCPU)));
+    auto group = flowrl::dist::join_ranks(dist_timeout, config.device);
+    const auto& where = group.where();
     if (where.distributed()) run.group = &group;
     if (group.root()) std::cerr << "train-agent: run " << run.run_dir << ", dataset " << config.dataset.path << ", "
               << (config.model.attention() == flowrl::AttentionKind::kFlow ? "flow" : "softmax") << " attention, "

@@ -60,7 +60,6 @@ int main(int argc, char** argv) {
     if (vm.count("no-progress")) overrides.push_back("train.progress=false");
     auto config = flowrl::load_forecast_config(config_path, overrides);
     FLOWRL_CHECK(master_port >= 0 && master_port <= 65535, "--master-port ", master_port, " is not a TCP port (1..65535)");
-    FLOWRL_CHECK(dist_timeout > 0, "--dist-timeout ", dist_timeout, ": give a positive number of seconds");
     // --nproc N: start the N ranks and wait for them; a rank (or one process) joins the others first
     if (flowrl::dist::starts_ranks(nproc)) {
       FLOWRL_CHECK(config.train.batch_size() >= nproc, "--nproc ", nproc, " is more than train.batch_size ",
@@ -68,12 +67,8 @@ int main(int argc, char** argv) {
       return flowrl::dist::launch_ranks(
           argc, argv, flowrl::dist::LaunchRanksOptions(nproc).master_port(master_port).program("train-forecaster"));
     }
-    const auto where = flowrl::dist::rank_from_environment();
-    flowrl::dist::Group group(
-        where, flowrl::dist::GroupOptions()
-                   .timeout(std::chrono::milliseconds(static_cast<int64_t>(dist_timeout * 1000)))
-                   .device(device == "cuda" ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(where.local_rank))
-                                            : torch::Device(torch::kCPU)));
+    auto group = flowrl::dist::join_ranks(dist_timeout, device);
+    const auto& where = group.where();
     if (group.root()) std::fprintf(stderr, "train-forecaster: %s | %s | %s head, L=%lld H=%lld | seed %lld | %s\n",
                  config.name.c_str(), config.data_path().c_str(),
                  config.model.head == flowrl::ForecastHead::kInverted ? "inverted" : "temporal",

@@ -220,3 +220,31 @@ TEST_CASE("train-agent's data-parallel mistakes are refused before the run folde
   ::close(fd);
 }
 #endif
+
+#if defined(FLOWRL_TRAIN_AGENT_EXE) && defined(FLOWRL_TRAIN_FORECASTER_EXE)
+TEST_CASE("train-forecaster with 2 ranks reproduces one process (dropout off)", "[dist][apps]") {
+  test::TempDir tmp;
+  const auto cfg = tmp.file("fc.yaml");
+  {
+    std::ofstream out(cfg);
+    out << "name: dp\nseed: 7\n"
+        << "data: {dir: " << FLOWRL_SOURCE_DIR << "/tests/fixtures/timeseries, file: sines.csv, split: ratio, "
+        << "seq_len: 24, pred_len: 12}\n"
+        << "model: {head: inverted, d_model: 16, n_heads: 2, dropout: 0.0}\n"
+        << "train: {epochs: 2, max_steps_per_epoch: 5, batch_size: 7, threads: 1}\n";
+  }
+  auto test_mse = [&](const std::string& extra, const std::string& out) {
+    const auto r = test::run_command(std::string(FLOWRL_TRAIN_FORECASTER_EXE) + " --config " + cfg + " --no-progress --set output.dir=" +
+                                         tmp.file(out) + extra,
+                                     tmp.file("log"));
+    INFO(r.output);
+    REQUIRE(r.code == 0);
+    const auto json = read(tmp.file(out) + "/dp/seed7/result.json");
+    const auto at = json.find("\"test_mse\": ");
+    REQUIRE(at != std::string::npos);
+    return std::stod(json.substr(at + 12));
+  };
+  const double one = test_mse("", "one"), two = test_mse(" --nproc 2", "two");
+  CHECK(two == Approx(one).epsilon(1e-5));
+}
+#endif

@@ -47,4 +47,12 @@ int launch_ranks(int argc, char** argv, const LaunchRanksOptions& options) {
   return result.exit_code;
 }
 
+Group join_ranks(double timeout_seconds, const std::string& device) {
+  FLOWRL_CHECK(timeout_seconds > 0, "--dist-timeout ", timeout_seconds, ": give a positive number of seconds");
+  const auto where = rank_from_environment();
+  const auto on = device == "cuda" ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(where.local_rank))
+                                   : torch::Device(torch::kCPU);
+  return Group(where, GroupOptions().timeout(std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000))).device(on));
+}
+
 }  // namespace flowrl::dist

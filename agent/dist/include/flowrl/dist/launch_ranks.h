@@ -2,7 +2,7 @@
 // ranks of themselves (flowrl/launch/launcher.h), or, inside a rank, join the others.
 //
 //   if (dist::starts_ranks(nproc)) return dist::launch_ranks(argc, argv, LaunchRanksOptions(nproc));
-//   dist::Group group = dist::join_ranks(nproc, dist::GroupOptions());  // one process: a single group
+//   dist::Group group = dist::join_ranks(300, "cpu");  // a rank joins the others; one process: a group of one
 #pragma once
 
 #include <flowrl/dist/group.h>
@@ -33,5 +33,10 @@ bool starts_ranks(int nproc);
 /// and returns the exit code for main(): 0 when all succeeded; otherwise the failing rank is named
 /// on stderr and the others have been stopped.
 int launch_ranks(int argc, char** argv, const LaunchRanksOptions& options);
+
+/// The group of this process: with torchrun's environment (rank_from_environment()), the ranks of
+/// the run, joined within `timeout_seconds`, their collectives on `device` ("cpu", or "cuda": the GPU
+/// LOCAL_RANK names); without it, a group of one. Throws flowrl::Error as Group's constructor does.
+Group join_ranks(double timeout_seconds, const std::string& device);
 
 }  // namespace flowrl::dist
