@@ -145,6 +145,22 @@ TEST_CASE("2 ranks reproduce one process drawing the same global batches", "[dis
   CHECK(max_difference(weights(tmp.file("plain")), weights(tmp.file("one"))) > 1e-4);
 }
 
+TEST_CASE("2 ranks on 2 GPUs (NCCL) reproduce one process", "[dist][apps][cuda]") {
+  if (torch::cuda::device_count() < 2) return;  // one GPU per rank: needs two
+  test::TempDir tmp;
+  const auto cfg = write_config(tmp, 20, 20);
+  auto r = test::run_command(kTrain + " --config " + cfg + " --device cuda --nproc 2 --no-progress --out " + tmp.file("two"),
+                             tmp.file("log"));
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.output, Contains("2 ranks (nccl)") || Contains("2 ranks (gloo)"));
+  r = test::run_command(kTrain + " --config " + cfg + " --device cuda --set train.sampler_streams=2 --no-progress --out " +
+                            tmp.file("one"),
+                        tmp.file("log"));
+  REQUIRE(r.code == 0);
+  CHECK(max_difference(weights(tmp.file("two")), weights(tmp.file("one"))) < 1e-4);
+}
+
 TEST_CASE("a killed rank stops the other, and --resume then ends bit-identical to an uninterrupted run", "[dist][apps]") {
   test::TempDir tmp;
   const auto cfg = write_config(tmp, 400, 50);

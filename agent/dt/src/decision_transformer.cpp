@@ -95,6 +95,38 @@ torch::Tensor DecisionTransformerImpl::forward(const torch::Tensor& states, cons
   return torch::tanh(predict_action(at_state));                           // [B,K,A]
 }
 
+torch::Tensor DecisionTransformerImpl::step(const torch::Tensor& prev_actions, const torch::Tensor& prev_timesteps,
+                                            const torch::Tensor& has_prev, const torch::Tensor& returns_to_go,
+                                            const torch::Tensor& states, const torch::Tensor& timesteps,
+                                            const torch::Tensor& active, const torch::Tensor& fresh, FlowformerState& state) {
+  FLOWRL_CHECK(options.attention() == AttentionKind::kFlow, "DecisionTransformer::step: recurrent acting needs ",
+               "Flow-Attention (softmax attention has no fixed-size state); act with the window instead");
+  const auto B = states.size(0), h = options.embed_dim();
+  FLOWRL_CHECK(states.dim() == 2 && states.size(1) == options.state_dim() && prev_actions.sizes() == torch::IntArrayRef({B, options.act_dim()}) &&
+                   returns_to_go.sizes() == torch::IntArrayRef({B, 1}) && timesteps.sizes() == torch::IntArrayRef({B}) &&
+                   prev_timesteps.sizes() == torch::IntArrayRef({B}) && has_prev.sizes() == torch::IntArrayRef({B}) &&
+                   active.sizes() == torch::IntArrayRef({B}) && fresh.sizes() == torch::IntArrayRef({B}),
+               "DecisionTransformer::step: inputs must be prev_actions [B,", options.act_dim(), "], states [B,",
+               options.state_dim(), "], returns_to_go [B,1] and [B] timesteps and flags");
+  if (state.defined() && fresh.any().item<bool>()) state.reset_rows(fresh);
+  auto a = embed_action(prev_actions) + embed_timestep(prev_timesteps);   // [B,h]
+  auto time = embed_timestep(timesteps);                                  // [B,h]
+  auto r = embed_return(returns_to_go) + time;                            // [B,h]
+  auto s = embed_state(states) + time;                                    // [B,h]
+  // rows with a previous action feed a_{t-1} R_t s_t; rows at t = 0 feed R_0 s_0 (and one pad)
+  auto prev = has_prev.view({B, 1, 1});                                    // [B,1,1]
+  auto block = torch::where(prev, torch::stack({a, r, s}, 1), torch::stack({r, s, s}, 1));  // [B,3,h]
+  block = embed_dropout(embed_ln(block));                                 // [B,3,h]
+  auto lengths = torch::where(active, torch::where(has_prev, torch::full({B}, 3, torch::kLong).to(states.device()),
+                                                   torch::full({B}, 2, torch::kLong).to(states.device())),
+                              torch::zeros({B}, torch::kLong).to(states.device()));  // [B]
+  auto out = transformer->step(block, state, lengths);                    // [B,3,h]
+  auto at = torch::where(has_prev, torch::full({B}, 2, torch::kLong).to(states.device()),
+                         torch::ones({B}, torch::kLong).to(states.device()));       // [B] position of s_t
+  auto at_state = out.gather(1, at.view({B, 1, 1}).expand({B, 1, h})).squeeze(1);   // [B,h]
+  return torch::tanh(predict_action(at_state));                           // [B,A]
+}
+
 torch::Tensor masked_action_mse(const torch::Tensor& pred, const torch::Tensor& actions, const torch::Tensor& mask) {
   auto valid = mask.unsqueeze(-1).to(pred.dtype());                                // [B,K,1]
   return ((pred - actions).pow(2) * valid).sum() / (valid.sum() * pred.size(2));  // []

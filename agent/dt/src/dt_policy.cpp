@@ -22,6 +22,8 @@ DTPolicy::DTPolicy(DecisionTransformer model, data::StateNormalizer normalizer, 
   check_target_return(options_.target_return, "DTPolicy: target return");
   FLOWRL_CHECK(std::isfinite(options_.reward_scale) && options_.reward_scale > 0, "DTPolicy: reward_scale ",
                options_.reward_scale, " must be a positive number");
+  FLOWRL_CHECK(!options_.recurrent || model_->options.attention() == AttentionKind::kFlow,
+               "DTPolicy: recurrent acting needs a Flow-Attention model; this one uses softmax attention");
   model_->eval();
   model_->to(options_.device);
 }
@@ -60,12 +62,13 @@ void DTPolicy::push_state(History& h, const envs::Observation& obs, float rtg) {
 
 void DTPolicy::start_episode(int64_t slot, uint64_t, const envs::Observation& first_observation) {
   auto& h = history(slot);
-  h = History{};
+  h = History{};  // fresh: a recurrent row starts over at its next step
   push_state(h, first_observation, static_cast<float>(options_.target_return / options_.reward_scale));
   h.running = true;
 }
 
 std::vector<envs::Action> DTPolicy::act(const envs::ActBatch& batch) {
+  if (options_.recurrent) return act_recurrent(batch);
   const auto E = static_cast<int64_t>(batch.slots.size());
   const auto S = model_->options.state_dim(), A = model_->options.act_dim();
   int64_t K = 1;
@@ -115,6 +118,9 @@ void DTPolicy::observe(int64_t slot, const envs::Action& action, const envs::Ste
   std::transform(action.begin(), action.end(), pending.begin(), [](double x) {
     return static_cast<float>(std::clamp(x, -1.0, 1.0));
   });
+  h.prev_action = pending;
+  h.prev_timestep = h.timesteps.back();
+  h.has_prev = true;
   const float rtg = h.returns_to_go.back() - static_cast<float>(result.reward / options_.reward_scale);
   ++h.t;
   if (result.terminated || result.truncated) {
@@ -122,6 +128,63 @@ void DTPolicy::observe(int64_t slot, const envs::Action& action, const envs::Ste
   } else {
     push_state(h, result.observation, rtg);
   }
+}
+
+// One step of every running episode through the recurrent state: rows are slots; slots not in the
+// batch consume nothing.
+std::vector<envs::Action> DTPolicy::act_recurrent(const envs::ActBatch& batch) {
+  const auto E = static_cast<int64_t>(batch.slots.size());
+  const auto S = model_->options.state_dim(), A = model_->options.act_dim();
+  for (auto slot : batch.slots) running(slot, "act()");
+  // rows: every slot seen so far; the state is sized at the first step
+  const auto B = std::max<int64_t>(static_cast<int64_t>(histories_.size()), state_.defined() ? state_.count().size(0) : 0);
+  FLOWRL_CHECK(!state_.defined() || static_cast<int64_t>(histories_.size()) <= state_.count().size(0),
+               "DTPolicy: recurrent acting was sized for ", state_.count().size(0), " slots at its first step; start every slot's ",
+               "episode before the first act()");
+  auto prev_actions = torch::zeros({B, A});                   // [B,A]
+  auto prev_timesteps = torch::zeros({B}, torch::kLong);      // [B]
+  auto has_prev = torch::zeros({B}, torch::kBool);            // [B]
+  auto rtg = torch::zeros({B, 1});                            // [B,1]
+  auto states = torch::zeros({B, S});                         // [B,S]
+  auto timesteps = torch::zeros({B}, torch::kLong);           // [B]
+  auto active = torch::zeros({B}, torch::kBool);              // [B]
+  auto fresh = torch::zeros({B}, torch::kBool);               // [B]
+  auto pa = prev_actions.accessor<float, 2>();
+  auto pt = prev_timesteps.accessor<int64_t, 1>();
+  auto hp = has_prev.accessor<bool, 1>();
+  auto ra = rtg.accessor<float, 2>();
+  auto sa = states.accessor<float, 2>();
+  auto ta = timesteps.accessor<int64_t, 1>();
+  auto aa = active.accessor<bool, 1>();
+  auto fa = fresh.accessor<bool, 1>();
+  for (auto slot : batch.slots) {
+    auto& h = histories_[static_cast<size_t>(slot)];
+    const auto& st = h.states.back();
+    for (int64_t j = 0; j < S; ++j) sa[slot][j] = st[static_cast<size_t>(j)];
+    ra[slot][0] = h.returns_to_go.back();
+    ta[slot] = h.timesteps.back();
+    if (h.has_prev) {
+      for (int64_t j = 0; j < A; ++j) pa[slot][j] = h.prev_action[static_cast<size_t>(j)];
+      pt[slot] = h.prev_timestep;
+      hp[slot] = true;
+    }
+    aa[slot] = true;
+    fa[slot] = h.fresh;
+    h.fresh = false;
+  }
+  torch::NoGradGuard no_grad;
+  const PrecisionGuard precision(options_.precision);
+  const auto dev = options_.device;
+  auto pred = model_->step(prev_actions.to(dev), prev_timesteps.to(dev), has_prev.to(dev), rtg.to(dev), states.to(dev),
+                           timesteps.to(dev), active.to(dev), fresh.to(dev), state_);  // [B,A]
+  auto all = pred.to(torch::kCPU, torch::kFloat64).contiguous();
+  std::vector<envs::Action> out(static_cast<size_t>(E));
+  const double* p = all.data_ptr<double>();
+  for (int64_t e = 0; e < E; ++e) {
+    const auto slot = batch.slots[static_cast<size_t>(e)];
+    out[static_cast<size_t>(e)].assign(p + slot * A, p + (slot + 1) * A);
+  }
+  return out;
 }
 
 }  // namespace flowrl

@@ -77,6 +77,17 @@ class DecisionTransformerImpl : public torch::nn::Cloneable<DecisionTransformerI
   torch::Tensor forward(const torch::Tensor& states, const torch::Tensor& actions,
                         const torch::Tensor& returns_to_go, const torch::Tensor& timesteps);
 
+  /// Recurrent acting (causal Flow-Attention only): continues the token sequences `state` holds by one
+  /// environment step and returns the actions predicted at this step's state tokens, [B,A]. Per row b
+  /// the step feeds a_{t-1} (when has_prev[b]), R_t and s_t; the outputs equal forward() over the
+  /// whole prefix (to round-off) at a cost that does not grow with t (flowrl/backbone/flow_recurrent.h).
+  /// Rows where `active` is false consume nothing (their output is meaningless); rows where `fresh` is
+  /// true start a new sequence (their state is cleared first). Throws flowrl::Error for softmax attention.
+  ///   prev_actions [B,A], prev_timesteps [B], has_prev [B] bool, returns_to_go [B,1], states [B,S],
+  ///   timesteps [B], active [B] bool, fresh [B] bool.
+  torch::Tensor step(const torch::Tensor& prev_actions, const torch::Tensor& prev_timesteps, const torch::Tensor& has_prev,
+                     const torch::Tensor& returns_to_go, const torch::Tensor& states, const torch::Tensor& timesteps,
+                     const torch::Tensor& active, const torch::Tensor& fresh, FlowformerState& state);
   /// The options the model was built with.
   DecisionTransformerOptions options;
 

@@ -35,6 +35,11 @@ struct DTPolicyOptions {
   torch::Device device = torch::kCPU;
   /// Precision of the forward pass (flowrl/backbone/precision.h); the actions are float32 either way.
   Precision precision = Precision::kFP32;
+  /// Act through the Flowformer's recurrent state (Flow-Attention only): each step feeds a_{t-1}, R_t,
+  /// s_t once, at a cost that does not grow with t, and the model sees the whole episode so far. The
+  /// same actions as the window for a model whose context covers the episode (context == max_ep_len,
+  /// a whole-episode model, docs/recurrent.md); a K-step model would see more than it was trained on.
+  bool recurrent = false;
 };
 
 /// envs::Policy over a trained DecisionTransformer: RTG_0 = target / scale, RTG_{t+1} = RTG_t - r_t / scale,
@@ -59,7 +64,13 @@ class DTPolicy : public envs::Policy {
     std::deque<int64_t> timesteps;
     int64_t t = 0;
     bool running = false;  // between start_episode() and the step that ends the episode
+    // recurrent acting: the step before this one (fed with this step's tokens), a new episode's row
+    std::vector<float> prev_action;
+    int64_t prev_timestep = 0;
+    bool has_prev = false;
+    bool fresh = true;
   };
+  std::vector<envs::Action> act_recurrent(const envs::ActBatch& batch);
   History& history(int64_t slot);
   History& running(int64_t slot, const char* caller);
   void push_state(History& h, const envs::Observation& obs, float rtg);
@@ -68,6 +79,7 @@ class DTPolicy : public envs::Policy {
   data::StateNormalizer normalizer_;
   DTPolicyOptions options_;
   std::vector<History> histories_;
+  FlowformerState state_;  // recurrent acting: one row per slot
 };
 
 }  // namespace flowrl
