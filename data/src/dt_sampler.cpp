@@ -90,6 +90,10 @@ std::vector<DTWindow> DTSampler::draw(int64_t count) {
                                  [](double v, int64_t c) { return v < static_cast<double>(c); });
       w.episode = std::min<int64_t>(it - first, static_cast<int64_t>(episodes_.size()) - 1);
       w.start = static_cast<int64_t>(rng_.below(static_cast<uint64_t>(episodes_[w.episode].length)));
+    } else if (options_.sampling() == WindowSampling::kEpisodeStart) {
+      // an episode, uniformly, from its first step
+      w.episode = static_cast<int64_t>(rng_.below(static_cast<uint64_t>(episodes_.size())));
+      w.start = 0;
     } else {
       // one of all (episode, start) pairs
       const int64_t r = static_cast<int64_t>(rng_.below(static_cast<uint64_t>(total_rows_)));
@@ -103,10 +107,18 @@ std::vector<DTWindow> DTSampler::draw(int64_t count) {
 DTBatch DTSampler::gather(const std::vector<DTWindow>& windows) const {
   const D4RLDataset& ds = *dataset_;
   const int64_t B = static_cast<int64_t>(windows.size());
-  const int64_t K = options_.context();
+  const bool right = options_.padding() == WindowPadding::kRight;
+  int64_t K = options_.context();
+  if (options_.trim_padding() && right) {  // the longest window of the batch
+    int64_t longest = 1;
+    for (const auto& w : windows) {
+      if (w.episode >= 0 && w.episode < static_cast<int64_t>(episodes_.size()))
+        longest = std::max(longest, std::min(K, episodes_[static_cast<size_t>(w.episode)].length - w.start));
+    }
+    K = longest;
+  }
   const int64_t S = ds.obs_dim();
   const int64_t A = ds.act_dim();
-  const bool right = options_.padding() == WindowPadding::kRight;
   const float scale = static_cast<float>(1.0 / options_.reward_scale());
   const float action_pad = static_cast<float>(options_.action_pad());
   const int64_t last_t = options_.max_ep_len() - 1;

@@ -1,10 +1,14 @@
 // recurrent_policy_test.cpp — DTPolicy acting through the Flowformer's recurrent state: the same
 // actions as the window over the whole prefix, at every step, with episodes of different ages in one batch.
 #include <catch2/catch.hpp>
+#include <flowrl/agent/checkpoint.h>
 #include <flowrl/agent/dt_policy.h>
+#include <flowrl/agent/trainer.h>
 #include <flowrl/core/error.h>
 
 #include <random>
+
+#include "agent_fixtures.h"
 
 using namespace flowrl;
 
@@ -91,4 +95,28 @@ TEST_CASE("recurrent acting refuses a softmax model", "[agent][recurrent]") {
   DTPolicyOptions o;
   o.recurrent = true;
   CHECK_THROWS_AS(DTPolicy(whole_episode_model(AttentionKind::kSoftmax), identity(5), o), Error);
+}
+
+TEST_CASE("model.context: episode trains on episode prefixes and evaluates through the recurrent state", "[agent][recurrent]") {
+  test::TempDir dir;
+  const auto data = test::write_synthetic_hopper(dir, 6, 30);
+  auto cfg = test::tiny_config(data, 4);
+  cfg.set("model.context=episode");
+  cfg.set("model.max_ep_len=64");
+  cfg.set("eval.final_episodes=2");
+  auto config = TrainConfig::from(cfg);
+  CHECK(config.episode_context);
+  CHECK(config.model.context() == 64);
+  TrainRunOptions run;
+  run.run_dir = dir.file("run");
+  run.resolved_yaml = cfg.resolved_yaml();
+  run.progress = false;
+  const auto result = train_agent(config, run);
+  REQUIRE(result.final_evaluation.size() == 1);
+  CHECK(result.final_evaluation[0].result.episodes.size() == 2);
+  // the run reads back as a whole-episode model; a mistyped context names the key
+  CHECK(load_agent(run.run_dir).config.episode_context);
+  auto bad = test::tiny_config(data, 4);
+  bad.set("model.context=episodes");
+  CHECK_THROWS_WITH(TrainConfig::from(bad), Catch::Matchers::Contains("'model.context' must be a number of steps or `episode`"));
 }

@@ -193,3 +193,26 @@ TEST_CASE("batches on CUDA when available", "[data][sampler][cuda]") {
   CHECK(b.states.device().is_cuda());
   CHECK(b.mask.device().is_cuda());
 }
+
+TEST_CASE("episode-start windows are episode prefixes, and trim_padding cuts a batch to its longest", "[data][sampler]") {
+  // episodes of 5, 3 and 30 rows (the trailing part dropped); K 40 covers each whole
+  DTSampler s(small_dataset(), DTSamplerOptions().context(40).batch_size(6).seed(2).sampling(WindowSampling::kEpisodeStart)
+                                   .trim_padding(true));
+  std::map<int64_t, int> seen;
+  for (int i = 0; i < 50; ++i) {
+    for (const auto& w : s.draw(4)) {
+      CHECK(w.start == 0);
+      ++seen[w.episode];
+    }
+  }
+  CHECK(seen.size() == 3);  // every episode, uniformly
+  const auto short_only = s.gather({{0, 0}, {1, 0}});
+  CHECK(short_only.states.size(1) == 5);  // the longest window, not K
+  CHECK(short_only.mask.sum().item<int64_t>() == 5 + 3);
+  CHECK(short_only.timesteps[0][4].item<int64_t>() == 4);
+  const auto with_long = s.gather({{1, 0}, {2, 0}});
+  CHECK(with_long.states.size(1) == 30);
+  // without trimming, K columns
+  DTSampler full(small_dataset(), DTSamplerOptions().context(40).sampling(WindowSampling::kEpisodeStart));
+  CHECK(full.gather({{0, 0}}).states.size(1) == 40);
+}

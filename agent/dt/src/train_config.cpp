@@ -5,6 +5,8 @@
 #include <flowrl/core/error.h>
 #include <flowrl/core/threads.h>
 
+#include <cstdlib>
+
 #include <cmath>
 
 namespace flowrl {
@@ -48,8 +50,19 @@ TrainConfig TrainConfig::from(config::Config& cfg) {
   m.embed_dim(cfg.get_int("model.embed_dim", 256));
   m.layers(cfg.get_int("model.layers", 3));
   m.heads(cfg.get_int("model.heads", 4));
-  m.context(cfg.get_int("model.context", 20));
+  // model.context: a number of steps, or `episode`: the whole episode (K = max_ep_len, windows are
+  // episode prefixes from t = 0, each batch trimmed to its longest episode; docs/recurrent.md)
+  const auto context = cfg.get_string("model.context", "20");
+  c.episode_context = context == "episode";
+  if (!c.episode_context) {
+    char* end = nullptr;
+    const long long k = std::strtoll(context.c_str(), &end, 10);
+    FLOWRL_CHECK(!context.empty() && *end == '\0', cfg.source(), ": key 'model.context' must be a number of steps or ",
+                 "`episode` (the whole episode), got '", context, "'");
+    m.context(k);
+  }
   m.max_ep_len(cfg.get_int("model.max_ep_len", 1000));
+  if (c.episode_context) m.context(m.max_ep_len());
   m.dropout(cfg.get_double("model.dropout", 0.1));
   m.attention(cfg.get_choice("model.attention", "flow", {"flow", "softmax"}) == "flow" ? AttentionKind::kFlow
                                                                                        : AttentionKind::kSoftmax);

@@ -64,6 +64,7 @@ std::vector<TargetEvaluation> evaluate_targets(DecisionTransformer model, const 
     popt.reward_scale = options.reward_scale;
     popt.device = options.device;
     popt.precision = options.precision;
+    popt.recurrent = options.recurrent;
     DTPolicy policy(model, normalizer, popt);
     TargetEvaluation te;
     te.target = target;
@@ -361,9 +362,11 @@ class AgentTraining {
                       .batch_size(cfg_.train.batch_size)
                       .reward_scale(cfg_.dataset.reward_scale)
                       .max_ep_len(cfg_.model.max_ep_len())
-                      .sampling(cfg_.dataset.sampling == "uniform_start" ? data::WindowSampling::kUniformStart
-                                                                         : data::WindowSampling::kLengthProportional)
+                      .sampling(cfg_.episode_context                     ? data::WindowSampling::kEpisodeStart
+                                : cfg_.dataset.sampling == "uniform_start" ? data::WindowSampling::kUniformStart
+                                                                           : data::WindowSampling::kLengthProportional)
                       .padding(data::WindowPadding::kRight)
+                      .trim_padding(cfg_.episode_context)
                       .seed(stream_seed(cfg_.train.seed, s))
                       .device(device_)
                       .keep_trailing_episode(cfg_.dataset.keep_trailing_episode)
@@ -623,6 +626,7 @@ class AgentTraining {
     eo.reward_scale = cfg_.dataset.reward_scale;
     eo.device = device_;
     eo.precision = cfg_.train.precision;
+    eo.recurrent = cfg_.episode_context && cfg_.model.attention() == AttentionKind::kFlow;
     const auto share = dist::share_of(episodes, group_.rank(), group_.size());
     eo.episodes = share.count;
     eo.first_episode = share.begin;

@@ -39,6 +39,8 @@ namespace flowrl::data {
 enum class WindowSampling {
   kLengthProportional,  ///< original DT: episode with p = length / total, then a uniform start
   kUniformStart,        ///< Flowformer authors: every (episode, start) pair equally likely
+  kEpisodeStart,        ///< whole-episode models: a uniformly chosen episode from its first step
+                        ///< (windows are episode prefixes of up to K steps; docs/recurrent.md)
 };
 
 /// Where the padding of a window shorter than K goes.
@@ -80,6 +82,9 @@ struct DTSamplerOptions {
   TORCH_ARG(double, state_std_eps) = 1e-6;
   /// Value of padded actions (DT and Flowformer code: -10).
   TORCH_ARG(double, action_pad) = -10.0;
+  /// Right padding only: cut a batch to its longest window instead of K steps (columns past every
+  /// window's end carry nothing). For long contexts (whole episodes) this saves the padding's compute.
+  TORCH_ARG(bool, trim_padding) = false;
 };
 
 /// One batch of windows. Padded positions hold the pad values and mask false.

@@ -78,6 +78,10 @@ struct TrainConfig {
   OptimConfig train;
   EvalConfig eval;
   std::string device = "cpu";  ///< cpu | cuda
+  /// model.context: episode — a whole-episode model: context = max_ep_len, training windows are
+  /// episode prefixes from t = 0 (a uniformly drawn episode each), every batch trimmed to its longest
+  /// window, and evaluations act through the recurrent state (Flow-Attention; docs/recurrent.md).
+  bool episode_context = false;
 
   /// Reads every section from `cfg` (unknown keys are errors). State/act dims are left at 0 and
   /// filled in from the dataset. Throws flowrl::Error naming the file and key.

@@ -38,6 +38,7 @@ struct TargetEvaluationOptions {
   double reward_scale = 1000.0;    ///< as in training
   torch::Device device = torch::kCPU;
   Precision precision = Precision::kFP32;  ///< of the policy's forward passes
+  bool recurrent = false;          ///< act through the recurrent state (DTPolicyOptions::recurrent)
 };
 
 /// Runs `episodes` episodes per target, all episodes of a target together (one batched forward
