@@ -6,7 +6,13 @@
 #include <flowrl/core/error.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+
 namespace flowrl {
+
+namespace {
+constexpr int64_t kMaxChunkTokens = 192;
+}  // namespace
 
 FlowformerOptions DecisionTransformerOptions::backbone_options() const {
   return FlowformerOptions(embed_dim_, heads_)
@@ -19,7 +25,9 @@ FlowformerOptions DecisionTransformerOptions::backbone_options() const {
       .clamp(clamp_)
       .competition(competition_)
       .allocation(allocation_)
-      .chunk_size(3 * context_);  // one chunk per training window: dense masked products, no states
+      // one chunk per training window up to 64 steps (dense masked products, no states); longer
+      // contexts (whole episodes) go chunk by chunk, so that time and memory stay linear in K
+      .chunk_size(std::min<int64_t>(3 * context_, kMaxChunkTokens));
 }
 
 void DecisionTransformerOptions::validate(const std::string& where, const std::string& key_prefix) const {
