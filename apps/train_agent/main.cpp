@@ -51,7 +51,6 @@ int main(int argc, char** argv) {
       return vm.count("help") ? 0 : 2;
     }
 
-    FLOWRL_CHECK(master_port >= 0 && master_port <= 65535, "--master-port ", master_port, " is not a TCP port (1..65535)");
     FLOWRL_CHECK(!vm.count("out") || !out.empty(), "--out is empty; name the run directory, or leave --out out ",
                  "for runs/<config>-seed<S>");
     const bool seed_given = vm.count("seed") > 0;

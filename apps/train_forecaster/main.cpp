@@ -59,7 +59,6 @@ int main(int argc, char** argv) {
     if (!precision.empty()) overrides.push_back("train.precision=" + precision);
     if (vm.count("no-progress")) overrides.push_back("train.progress=false");
     auto config = flowrl::load_forecast_config(config_path, overrides);
-    FLOWRL_CHECK(master_port >= 0 && master_port <= 65535, "--master-port ", master_port, " is not a TCP port (1..65535)");
     // --nproc N: start the N ranks and wait for them; a rank (or one process) joins the others first
     if (flowrl::dist::starts_ranks(nproc)) {
       FLOWRL_CHECK(config.train.batch_size() >= nproc, "--nproc ", nproc, " is more than train.batch_size ",

@@ -10,6 +10,14 @@
 
 namespace flowrl::dist {
 
+uint64_t stream_seed(uint64_t seed, int64_t stream) {
+  if (stream == 0) return seed;
+  uint64_t z = seed + 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(stream);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
 void broadcast_parameters(Group& group, const std::vector<torch::Tensor>& tensors) {
   if (group.size() == 1) return;
   torch::NoGradGuard no_grad;

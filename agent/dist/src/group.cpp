@@ -70,8 +70,7 @@ RankInfo rank_from_environment() {
   where.master_port = env_int("MASTER_PORT", 29500);
   FLOWRL_CHECK(where.master_port >= 1 && where.master_port <= 65535, "MASTER_PORT=", where.master_port,
                " is not a TCP port (1..65535)");
-  FLOWRL_CHECK(!where.distributed() || std::getenv("MASTER_ADDR") != nullptr || std::getenv("FLOWRL_LAUNCHED") != nullptr ||
-                   where.world_size == 1,
+  FLOWRL_CHECK(!where.distributed() || std::getenv("MASTER_ADDR") != nullptr,
                "WORLD_SIZE=", where.world_size, " but MASTER_ADDR is not set: set MASTER_ADDR to rank 0's machine ",
                "(and MASTER_PORT) on every rank, as torchrun does");
   return where;
@@ -85,15 +84,50 @@ Share share_of(int64_t total, int rank, int world) {
   return s;
 }
 
+namespace {
+// Runs one collective and waits for it; a failure (a rank gone, a timeout) becomes a flowrl::Error.
+template <class Start>
+void run_collective(bool& broken, const RankInfo& where, const char* what, Start&& start) {
+  FLOWRL_CHECK(!broken, "rank ", where.rank, ": the group failed in an earlier collective and cannot be used");
+  try {
+    auto work = start();
+    work->wait();
+  } catch (const std::exception& e) {
+    broken = true;
+    fail("rank ", where.rank, " of ", where.world_size, ": ", what, " with the other ranks failed (", what_of(e),
+         "). Another rank stopped, crashed or hangs: its own output names the cause. The last complete checkpoint ",
+         "is kept; continue with --resume and the same number of ranks");
+  }
+}
+}  // namespace
+
 struct Group::Impl {
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo;
 #ifdef FLOWRL_WITH_NCCL
   c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl;
 #endif
-  torch::Device device = torch::kCPU;
-  std::chrono::milliseconds timeout{0};
   bool broken = false;
+
+  // One in-place collective on `tensor` (`call(backend, tensors)` starts it): NCCL for CUDA tensors
+  // when built with it, otherwise Gloo, a CUDA tensor then going through a host copy.
+  template <class Call>
+  void in_place(const RankInfo& where, torch::Tensor& tensor, const char* what, Call&& call) {
+#ifdef FLOWRL_WITH_NCCL
+    const bool on_nccl = nccl && tensor.is_cuda();
+#else
+    const bool on_nccl = false;
+#endif
+    auto t = tensor.is_cuda() && !on_nccl ? tensor.cpu() : tensor;
+    std::vector<torch::Tensor> ts{t};
+    run_collective(broken, where, what, [&] {
+#ifdef FLOWRL_WITH_NCCL
+      if (on_nccl) return call(*nccl, ts);
+#endif
+      return call(*gloo, ts);
+    });
+    if (!t.is_same(tensor)) tensor.copy_(t);
+  }
 };
 
 Group::Group() = default;
@@ -104,8 +138,6 @@ Group& Group::operator=(Group&&) noexcept = default;
 Group::Group(const RankInfo& where, GroupOptions options) : where_(where) {
   if (!where.distributed()) return;
   impl_ = std::make_unique<Impl>();
-  impl_->device = options.device();
-  impl_->timeout = options.timeout();
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(options.timeout()).count();
   // Rendezvous: rank 0 serves the store and waits for the others to connect.
   try {
@@ -153,53 +185,19 @@ std::string Group::backend() const {
   return "gloo";
 }
 
-namespace {
-// Runs one collective and waits for it; a failure (a rank gone, a timeout) becomes a flowrl::Error.
-template <class Start>
-void run_collective(bool& broken, const RankInfo& where, const char* what, Start&& start) {
-  FLOWRL_CHECK(!broken, "rank ", where.rank, ": the group failed in an earlier collective and cannot be used");
-  try {
-    auto work = start();
-    work->wait();
-  } catch (const std::exception& e) {
-    broken = true;
-    fail("rank ", where.rank, " of ", where.world_size, ": ", what, " with the other ranks failed (", what_of(e),
-         "). Another rank stopped, crashed or hangs: its own output names the cause. The last complete checkpoint ",
-         "is kept; continue with --resume and the same number of ranks");
-  }
-}
-}  // namespace
 
 void Group::allreduce(torch::Tensor& tensor, ReduceOp op) {
   if (!impl_) return;
   c10d::AllreduceOptions opts;
   opts.reduceOp = op == ReduceOp::kSum ? c10d::ReduceOp::SUM : c10d::ReduceOp::MAX;
-  const bool via_host = tensor.is_cuda() && backend() != "nccl";
-  auto t = via_host ? tensor.cpu() : tensor;
-  std::vector<torch::Tensor> ts{t};
-  run_collective(impl_->broken, where_, "an all-reduce", [&] {
-#ifdef FLOWRL_WITH_NCCL
-    if (impl_->nccl && t.is_cuda()) return impl_->nccl->allreduce(ts, opts);
-#endif
-    return impl_->gloo->allreduce(ts, opts);
-  });
-  if (via_host) tensor.copy_(t);
+  impl_->in_place(where_, tensor, "an all-reduce", [&](auto& backend, auto& ts) { return backend.allreduce(ts, opts); });
 }
 
 void Group::broadcast(torch::Tensor& tensor, int root) {
   if (!impl_) return;
   c10d::BroadcastOptions opts;
   opts.rootRank = root;
-  const bool via_host = tensor.is_cuda() && backend() != "nccl";
-  auto t = via_host ? tensor.cpu() : tensor;
-  std::vector<torch::Tensor> ts{t};
-  run_collective(impl_->broken, where_, "a broadcast", [&] {
-#ifdef FLOWRL_WITH_NCCL
-    if (impl_->nccl && t.is_cuda()) return impl_->nccl->broadcast(ts, opts);
-#endif
-    return impl_->gloo->broadcast(ts, opts);
-  });
-  if (via_host) tensor.copy_(t);
+  impl_->in_place(where_, tensor, "a broadcast", [&](auto& backend, auto& ts) { return backend.broadcast(ts, opts); });
 }
 
 std::vector<torch::Tensor> Group::allgather(const torch::Tensor& tensor) {

@@ -23,6 +23,8 @@ bool starts_ranks(int nproc) {
 }
 
 int launch_ranks(int argc, char** argv, const LaunchRanksOptions& options) {
+  FLOWRL_CHECK(options.master_port() >= 0 && options.master_port() <= 65535, "--master-port ", options.master_port(),
+               " is not a TCP port (1..65535; 0 or none: a free one)");
   // this program's arguments without the launcher's own
   std::vector<std::string> args{launch::current_executable()};
   bool quiet = false;

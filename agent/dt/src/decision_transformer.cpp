@@ -125,12 +125,9 @@ torch::Tensor DecisionTransformerImpl::step(const torch::Tensor& prev_actions, c
   auto prev = has_prev.view({B, 1, 1});                                    // [B,1,1]
   auto block = torch::where(prev, torch::stack({a, r, s}, 1), torch::stack({r, s, s}, 1));  // [B,3,h]
   block = embed_dropout(embed_ln(block));                                 // [B,3,h]
-  auto lengths = torch::where(active, torch::where(has_prev, torch::full({B}, 3, torch::kLong).to(states.device()),
-                                                   torch::full({B}, 2, torch::kLong).to(states.device())),
-                              torch::zeros({B}, torch::kLong).to(states.device()));  // [B]
+  auto lengths = active.to(torch::kLong) * (2 + has_prev.to(torch::kLong));  // [B] tokens each row feeds: 3, 2 or 0
   auto out = transformer->step(block, state, lengths);                    // [B,3,h]
-  auto at = torch::where(has_prev, torch::full({B}, 2, torch::kLong).to(states.device()),
-                         torch::ones({B}, torch::kLong).to(states.device()));       // [B] position of s_t
+  auto at = 1 + has_prev.to(torch::kLong);                                // [B] position of s_t in the block
   auto at_state = out.gather(1, at.view({B, 1, 1}).expand({B, 1, h})).squeeze(1);   // [B,h]
   return torch::tanh(predict_action(at_state));                           // [B,A]
 }

@@ -136,11 +136,10 @@ std::vector<envs::Action> DTPolicy::act_recurrent(const envs::ActBatch& batch) {
   const auto E = static_cast<int64_t>(batch.slots.size());
   const auto S = model_->options.state_dim(), A = model_->options.act_dim();
   for (auto slot : batch.slots) running(slot, "act()");
-  // rows: every slot seen so far; the state is sized at the first step
-  const auto B = std::max<int64_t>(static_cast<int64_t>(histories_.size()), state_.defined() ? state_.count().size(0) : 0);
-  FLOWRL_CHECK(!state_.defined() || static_cast<int64_t>(histories_.size()) <= state_.count().size(0),
-               "DTPolicy: recurrent acting was sized for ", state_.count().size(0), " slots at its first step; start every slot's ",
-               "episode before the first act()");
+  // rows: the slots seen by the first step, which sizes the state
+  const auto B = state_.defined() ? state_.count().size(0) : static_cast<int64_t>(histories_.size());
+  FLOWRL_CHECK(static_cast<int64_t>(histories_.size()) <= B, "DTPolicy: recurrent acting was sized for ", B,
+               " slots at its first step; start every slot's episode before the first act()");
   auto prev_actions = torch::zeros({B, A});                   // [B,A]
   auto prev_timesteps = torch::zeros({B}, torch::kLong);      // [B]
   auto has_prev = torch::zeros({B}, torch::kBool);            // [B]

@@ -14,6 +14,7 @@
 #include <flowrl/data/dt_sampler.h>
 #include <flowrl/dist/data_parallel.h>
 #include <flowrl/envs/random.h>
+#include <flowrl/envs/registry.h>
 #include <flowrl/envs/vector_env.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -211,16 +212,6 @@ struct EvaluationRound {
   std::vector<TargetEvaluation> last_iterate;
 };
 
-// The seed of sampler stream `s`: stream 0 uses the run's seed (a one-process run draws what it
-// always drew), the others a splitmix64 step away from it.
-uint64_t stream_seed(uint64_t seed, int64_t s) {
-  if (s == 0) return seed;
-  uint64_t z = seed + 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(s);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
 // Per-episode numbers of an evaluation as rows [index, return, length, terminated, normalized or NaN]
 // padded with index -1 to `rows`, and back: how ranks send their share of episodes to each other.
 torch::Tensor episodes_to_rows(const envs::EvaluationResult& r, int64_t rows) {
@@ -367,7 +358,7 @@ class AgentTraining {
                                                                            : data::WindowSampling::kLengthProportional)
                       .padding(data::WindowPadding::kRight)
                       .trim_padding(cfg_.episode_context)
-                      .seed(stream_seed(cfg_.train.seed, s))
+                      .seed(dist::stream_seed(cfg_.train.seed, s))
                       .device(device_)
                       .keep_trailing_episode(cfg_.dataset.keep_trailing_episode)
                       .normalize_states(cfg_.dataset.normalize_states);
@@ -387,7 +378,7 @@ class AgentTraining {
     // Every rank starts from rank 0's weights; dropout then draws from a stream of its own.
     dist::broadcast_parameters(group_, model_->parameters());
     dist::broadcast_parameters(group_, model_->buffers());
-    if (group_.rank() > 0) torch::manual_seed(stream_seed(cfg_.train.seed, group_.rank()));
+    if (group_.rank() > 0) torch::manual_seed(dist::stream_seed(cfg_.train.seed, group_.rank()));
     optimizer_ = std::make_unique<torch::optim::AdamW>(
         model_->parameters(), torch::optim::AdamWOptions(cfg_.train.lr).weight_decay(cfg_.train.weight_decay));
     if (average_) {
@@ -569,7 +560,7 @@ class AgentTraining {
   }
 
   // -- checkpoints ----------------------------------------------------------------------------
-  // Every rank's generator states go into rank 0's checkpoint.
+  // Every rank's generator states go into rank 0's checkpoint (a collective: every rank calls it).
   void save() {
     CheckpointState st;
     st.step = step_;
@@ -579,38 +570,24 @@ class AgentTraining {
     st.dataset_rows = dataset_->size();
     st.model = model_signature(cfg_.model);
     st.ranks = group_.size();
-    // this rank's sampler streams, its CPU and CUDA generators, joined by a separator no state holds
-    const char sep = '\x1f';
-    std::string mine;
-    for (const auto& s : samplers_) mine += s.rng_state() + sep;
-    mine += torch_rng_state() + sep + (device_.is_cuda() ? torch_rng_state(device_) : "");
-    const auto all = group_.allgather_strings(mine);
-    if (!root()) return;
+    // the sampler streams (one process holds all of them, a rank its own), then every rank's generators
     std::vector<std::string> sampler_rngs;
-    for (size_t r = 0; r < all.size(); ++r) {
-      std::vector<std::string> parts;
-      std::string::size_type from = 0, at;
-      while ((at = all[r].find(sep, from)) != std::string::npos) {
-        parts.push_back(all[r].substr(from, at - from));
-        from = at + 1;
-      }
-      parts.push_back(all[r].substr(from));
-      // parts: the rank's streams..., torch, cuda
-      const std::string cuda = parts.back();
-      parts.pop_back();
-      const std::string cpu = parts.back();
-      parts.pop_back();
-      sampler_rngs.insert(sampler_rngs.end(), parts.begin(), parts.end());
-      if (r == 0) {
-        st.torch_rng = cpu;
-        st.cuda_rng = cuda;
-      } else {
-        st.more_torch_rngs.push_back(cpu);
-        if (!cuda.empty()) st.more_cuda_rngs.push_back(cuda);
-      }
+    if (group_.size() == 1) {
+      for (const auto& sampler : samplers_) sampler_rngs.push_back(sampler.rng_state());
+    } else {
+      sampler_rngs = group_.allgather_strings(samplers_.front().rng_state());
     }
+    const auto cpu_rngs = group_.allgather_strings(torch_rng_state());
+    const auto cuda_rngs = device_.is_cuda() ? group_.allgather_strings(torch_rng_state(device_)) : std::vector<std::string>{};
+    if (!root()) return;
     st.sampler_rng = sampler_rngs.front();
     st.more_sampler_rngs.assign(sampler_rngs.begin() + 1, sampler_rngs.end());
+    st.torch_rng = cpu_rngs.front();
+    st.more_torch_rngs.assign(cpu_rngs.begin() + 1, cpu_rngs.end());
+    if (!cuda_rngs.empty()) {
+      st.cuda_rng = cuda_rngs.front();
+      st.more_cuda_rngs.assign(cuda_rngs.begin() + 1, cuda_rngs.end());
+    }
     save_checkpoint(run_.run_dir, model_, optimizer_.get(), st, average_ ? &average_ : nullptr);
   }
 
@@ -660,15 +637,12 @@ class AgentTraining {
         }
       }
       std::sort(all.begin(), all.end(), [](const auto& x, const auto& y) { return x.index < y.index; });
-      r.env = group_.broadcast_string(r.env);  // rank 0 always runs episodes
+      r.env = envs::resolve_env_name(cfg_.dataset.env);
       r.seed = cfg_.eval.seed;
       r.episodes = std::move(all);
       r.total_steps = 0;
       for (const auto& e : r.episodes) r.total_steps += e.length;
-      r.wall_seconds = wall.item<double>();
-      std::ostringstream t;
-      t << te.target;
-      r.info["target_return"] = t.str();
+      r.wall_seconds = wall.item<double>();  // r.info: rank 0's, which always runs episodes
       envs::finalize_summaries(r);
     }
     return mine;

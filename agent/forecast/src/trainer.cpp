@@ -179,7 +179,7 @@ ForecastTrainResult train_forecaster(torch::nn::AnyModule& model, const data::Fo
                group.size(), " ranks: each rank needs at least one window per step");
   dist::broadcast_parameters(group, module.parameters());
   dist::broadcast_parameters(group, module.buffers());
-  if (group.rank() > 0) torch::manual_seed(options.seed() * 1000003ULL + static_cast<uint64_t>(group.rank()));
+  if (group.rank() > 0) torch::manual_seed(dist::stream_seed(options.seed(), group.rank()));
   std::unique_ptr<dist::GradientReducer> reducer;
   if (group.size() > 1) reducer = std::make_unique<dist::GradientReducer>(module.parameters());
   torch::optim::Adam optimizer(module.parameters(),

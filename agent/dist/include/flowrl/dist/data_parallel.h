@@ -20,6 +20,11 @@
 
 namespace flowrl::dist {
 
+/// The seed of random stream `stream` of a run seeded with `seed` (a rank's sampler or dropout stream):
+/// stream 0 is `seed` itself, so a one-process run draws what it always drew; the others are a
+/// splitmix64 step away from it.
+uint64_t stream_seed(uint64_t seed, int64_t stream);
+
 /// Copies rank 0's values of `tensors` (parameters, buffers) into every rank's, one flat buffer per
 /// dtype and device.
 void broadcast_parameters(Group& group, const std::vector<torch::Tensor>& tensors);
