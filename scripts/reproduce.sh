@@ -21,7 +21,8 @@
 #   FLOWRL_ROWS=200000         rows of the medium dataset (medium-expert: twice; mixed: its recipe size);
 #                              another size goes to data/generated/rows-N/ and its runs to runs/<protocol>@rows-N/
 #   FLOWRL_CHECK=NAME          a protocol check: the overlay configs/dt/checks/NAME.yaml on top of the
-#                              protocol's; runs go to runs/<protocol>+NAME/ (and the ledger's folder of that name)
+#                              protocol's; runs go to runs/<protocol>+NAME/ (and the ledger's folder of that name);
+#                              configs/dt/checks/NAME/<env>-<dataset>.yaml, where it exists, goes on top for that dataset
 #   FLOWRL_NPROC=2             train each run data-parallel on 2 ranks (train-agent --nproc; one core
 #                              each; the same global batch): one instance then uses both cores
 #   FLOWRL_SKIP_RECORDED=1     skip runs the ledger (docs/runs/<protocol>/) already holds, e.g. to go
@@ -98,7 +99,11 @@ for seed in $seeds; do
           "$bin/train-agent" --resume "$run" --no-progress "${nproc_args[@]}" || status=$?
         else
           rm -rf "$run"
-          "$bin/train-agent" --config "configs/dt/$env-$dset.yaml" "${overlays[@]}" "${nproc_args[@]}" \
+          run_overlays=("${overlays[@]}")
+          if [ -n "${FLOWRL_CHECK:-}" ] && [ -f "configs/dt/checks/$FLOWRL_CHECK/$env-$dset.yaml" ]; then
+            run_overlays+=(--config "configs/dt/checks/$FLOWRL_CHECK/$env-$dset.yaml")
+          fi
+          "$bin/train-agent" --config "configs/dt/$env-$dset.yaml" "${run_overlays[@]}" "${nproc_args[@]}" \
             --set "dataset.path=$data_dir/$env-$dset.hdf5" --set "model.attention=$backbone" \
             --seed "$seed" --out "$run" --no-progress || status=$?
         fi

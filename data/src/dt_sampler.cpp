@@ -83,17 +83,17 @@ std::vector<DTWindow> DTSampler::draw(int64_t count) {
   std::vector<DTWindow> out(static_cast<size_t>(std::max<int64_t>(count, 0)));
   const auto first = cum_rows_.begin() + 1;
   for (auto& w : out) {
-    if (options_.sampling() == WindowSampling::kLengthProportional) {
+    if (options_.sampling() == WindowSampling::kLengthProportional ||
+        options_.sampling() == WindowSampling::kEpisodeStart) {
       // np.random.choice(p = length / total): first episode whose cumulative share exceeds u
       const double u = rng_.uniform() * static_cast<double>(total_rows_);
       auto it = std::upper_bound(first, cum_rows_.end(), u,
                                  [](double v, int64_t c) { return v < static_cast<double>(c); });
       w.episode = std::min<int64_t>(it - first, static_cast<int64_t>(episodes_.size()) - 1);
-      w.start = static_cast<int64_t>(rng_.below(static_cast<uint64_t>(episodes_[w.episode].length)));
-    } else if (options_.sampling() == WindowSampling::kEpisodeStart) {
-      // an episode, uniformly, from its first step
-      w.episode = static_cast<int64_t>(rng_.below(static_cast<uint64_t>(episodes_.size())));
-      w.start = 0;
+      // a K-step window starts anywhere in it; a whole-episode window at t = 0
+      w.start = options_.sampling() == WindowSampling::kEpisodeStart
+                    ? 0
+                    : static_cast<int64_t>(rng_.below(static_cast<uint64_t>(episodes_[w.episode].length)));
     } else {
       // one of all (episode, start) pairs
       const int64_t r = static_cast<int64_t>(rng_.below(static_cast<uint64_t>(total_rows_)));

@@ -3,6 +3,7 @@
 #include <flowrl/core/error.h>
 #include <flowrl/data/dt_sampler.h>
 
+#include <cmath>
 #include <map>
 
 #include "d4rl_fixtures.h"
@@ -199,13 +200,16 @@ TEST_CASE("episode-start windows are episode prefixes, and trim_padding cuts a b
   DTSampler s(small_dataset(), DTSamplerOptions().context(40).batch_size(6).seed(2).sampling(WindowSampling::kEpisodeStart)
                                    .trim_padding(true));
   std::map<int64_t, int> seen;
-  for (int i = 0; i < 50; ++i) {
-    for (const auto& w : s.draw(4)) {
-      CHECK(w.start == 0);
-      ++seen[w.episode];
-    }
+  const int draws = 38000;
+  for (const auto& w : s.draw(draws)) {
+    CHECK(w.start == 0);
+    ++seen[w.episode];
   }
-  CHECK(seen.size() == 3);  // every episode, uniformly
+  // episodes drawn with p = length / 38, so every row is trained on equally often (5 sigma bounds)
+  REQUIRE(seen.size() == 3);
+  CHECK(std::abs(seen[0] - 5000) < 5 * std::sqrt(draws * (5.0 / 38) * (33.0 / 38)));
+  CHECK(std::abs(seen[1] - 3000) < 5 * std::sqrt(draws * (3.0 / 38) * (35.0 / 38)));
+  CHECK(std::abs(seen[2] - 30000) < 5 * std::sqrt(draws * (30.0 / 38) * (8.0 / 38)));
   const auto short_only = s.gather({{0, 0}, {1, 0}});
   CHECK(short_only.states.size(1) == 5);  // the longest window, not K
   CHECK(short_only.mask.sum().item<int64_t>() == 5 + 3);

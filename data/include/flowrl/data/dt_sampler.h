@@ -39,8 +39,9 @@ namespace flowrl::data {
 enum class WindowSampling {
   kLengthProportional,  ///< original DT: episode with p = length / total, then a uniform start
   kUniformStart,        ///< Flowformer authors: every (episode, start) pair equally likely
-  kEpisodeStart,        ///< whole-episode models: a uniformly chosen episode from its first step
-                        ///< (windows are episode prefixes of up to K steps; docs/recurrent.md)
+  kEpisodeStart,        ///< whole-episode models: episode with p = length / total, from its first
+                        ///< step (windows are episode prefixes of up to K steps; every row is
+                        ///< trained on as often as under kLengthProportional; docs/recurrent.md)
 };
 
 /// Where the padding of a window shorter than K goes.

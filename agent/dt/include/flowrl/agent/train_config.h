@@ -79,7 +79,7 @@ struct TrainConfig {
   EvalConfig eval;
   std::string device = "cpu";  ///< cpu | cuda
   /// model.context: episode — a whole-episode model: context = max_ep_len, training windows are
-  /// episode prefixes from t = 0 (a uniformly drawn episode each), every batch trimmed to its longest
+  /// episode prefixes from t = 0 (episodes drawn with p = length / total), every batch trimmed to its longest
   /// window, and evaluations act through the recurrent state (Flow-Attention; docs/recurrent.md).
   bool episode_context = false;
 
