@@ -63,6 +63,7 @@ struct Args {
   int64_t check_rows = 20000;
   int64_t check_episodes = 0;
   bool no_progress = false;
+  bool no_velocities = false;
 };
 
 int run(int argc, char** argv) {
@@ -73,7 +74,7 @@ int run(int argc, char** argv) {
       "  collect-dataset --env NAME --recipe random|medium|expert|medium-expert|mixed --out FILE.hdf5 [options]\n\n"
       "Options");
   opts.add_options()("help,h", "show this help")(
-      "env", po::value(&a.env), "environment: hopper, halfcheetah, walker2d (or a D4RL name like hopper-medium-v2)")(
+      "env", po::value(&a.env), "environment: hopper, halfcheetah, walker2d (or a D4RL name like hopper-medium-v2; hopper-positions etc.: as --no-velocities)")(
       "policy", po::value(&a.policy), "behaviour policy: an mlp-policy/1 file (data/policies/*.h5) or 'random'")(
       "recipe", po::value(&a.recipe), "a named recipe instead of --policy (see docs/datasets.md)")(
       "transitions", po::value(&a.transitions), "rows to write (required with --policy; recipes default to D4RL's size)")(
@@ -92,6 +93,9 @@ int run(int argc, char** argv) {
       "check-episodes", po::value(&a.check_episodes)->default_value(0),
       "also evaluate the policy for this many episodes and compare mean returns (single policy, no action noise)")(
       "json", po::value(&a.json), "also write a JSON report (rows, episodes, returns, checks)")(
+      "no-velocities", po::bool_switch(&a.no_velocities),
+      "record positions only (qpos[1:], no joint velocities): a dataset for the env <env>-positions; the "
+      "behaviour still acts on full observations")(
       "no-progress", po::bool_switch(&a.no_progress), "no progress bar");
   po::variables_map vm;
   po::store(po::command_line_parser(argc, argv).options(opts).positional({}).run(), vm);
@@ -107,7 +111,8 @@ int run(int argc, char** argv) {
   FLOWRL_CHECK(!a.recipe.empty() || a.transitions > 0, "--transitions N (N >= 1) is required with --policy.");
   FLOWRL_CHECK(a.check_episodes >= 0, "--check-episodes must be >= 0.");
   if (a.policies_dir.empty()) a.policies_dir = default_policies_dir();
-  const std::string env = envs::resolve_env_name(a.env);
+  std::string env = envs::resolve_env_name(a.env);
+  if (a.no_velocities && !envs::is_positions_only(env)) env = envs::resolve_env_name(env + envs::kPositionsSuffix);
   FLOWRL_CHECK(a.seed >= 0, "--seed must be >= 0, got ", a.seed, ".");
   check_thread_count(a.threads, 1, "--threads");
   FLOWRL_CHECK(a.num_envs >= 0 && a.num_envs <= kMaxEnvCopies, "--num-envs must be between 0 (8 x threads) and ",
@@ -218,7 +223,8 @@ int run(int argc, char** argv) {
                                       behaviour::BehaviourPolicyOptions()
                                           .stochastic(single->stochastic)
                                           .noise_std(single->noise_std));
-    envs::VectorEnv venv(env, envs::VectorEnvOptions(std::min<int64_t>(a.check_episodes, 8 * a.threads)).threads(a.threads));
+    envs::VectorEnv venv(envs::full_observation_env(env),  // the behaviour sees full observations
+                         envs::VectorEnvOptions(std::min<int64_t>(a.check_episodes, 8 * a.threads)).threads(a.threads));
     // seeds disjoint from the dataset's episodes
     eval = envs::evaluate(venv, policy, envs::EvaluateOptions(a.check_episodes).seed(static_cast<uint64_t>(a.seed) + 0x9e3779b97f4a7c15ULL));
     const double n1 = double(stats.returns.count), n2 = double(a.check_episodes);

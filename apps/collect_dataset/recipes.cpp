@@ -51,8 +51,8 @@ EnvPolicies policies_for(const std::string& env, const std::string& dir) {
 std::vector<std::string> recipe_names() { return {"random", "medium", "expert", "medium-expert", "mixed"}; }
 
 Recipe find_recipe(const std::string& env_name, const std::string& name, const std::string& policies_dir) {
-  const std::string env = envs::resolve_env_name(env_name);
-  const EnvPolicies p = policies_for(env, policies_dir);
+  const std::string env = envs::resolve_env_name(env_name);  // may be a positions-only variant
+  const EnvPolicies p = policies_for(envs::full_observation_env(env), policies_dir);
   Recipe r;
   r.env = env;
   r.name = name;

@@ -96,9 +96,12 @@ data::D4RLDataset collect(const Behaviour& behaviour, const RolloutOptions& opti
   const auto t0 = std::chrono::steady_clock::now();
   const int64_t N = options.transitions;
   const int64_t copies = options.num_envs > 0 ? options.num_envs : 8 * options.threads;
-  envs::VectorEnv venv(options.env, envs::VectorEnvOptions(copies).threads(options.threads));
+  // the policy acts on full observations; a positions-only env's rows keep their first R values
+  const std::string env = envs::resolve_env_name(options.env);
+  envs::VectorEnv venv(envs::full_observation_env(env), envs::VectorEnvOptions(copies).threads(options.threads));
   const int64_t S = static_cast<int64_t>(venv.observation_space().dim());
   const int64_t A = static_cast<int64_t>(venv.action_space().dim());
+  const int64_t R = envs::is_positions_only(env) ? static_cast<int64_t>(envs::make_env(env)->observation_space().dim()) : S;
   const bool has_state = dynamic_cast<envs::LocomotionEnv*>(&venv.env(0)) != nullptr;
 
   // the policy (or random actions)
@@ -106,7 +109,7 @@ data::D4RLDataset collect(const Behaviour& behaviour, const RolloutOptions& opti
   std::unique_ptr<behaviour::BehaviourPolicy> policy;
   if (!random) {
     auto mlp = behaviour::MlpPolicy::load(behaviour.policy);
-    behaviour::check_policy_env(mlp, options.env, S, A);
+    behaviour::check_policy_env(mlp, envs::full_observation_env(env), S, A);
     policy = std::make_unique<behaviour::BehaviourPolicy>(
         std::move(mlp), behaviour::BehaviourPolicyOptions().stochastic(behaviour.stochastic).noise_std(behaviour.noise_std));
   }
@@ -115,8 +118,8 @@ data::D4RLDataset collect(const Behaviour& behaviour, const RolloutOptions& opti
   std::vector<Slot> slots(static_cast<size_t>(copies));
   std::map<int64_t, EpisodeRows> pending;  // running or finished, not yet written
   data::D4RLDataset out;
-  out.observations.cols = S;
-  out.next_observations.cols = S;
+  out.observations.cols = R;
+  out.next_observations.cols = R;
   out.actions.cols = A;
   int64_t next_episode = 0, next_flush = 0, written = 0, live_rows = 0, steps = 0;
   std::optional<ProgressBar> bar;
@@ -127,8 +130,8 @@ data::D4RLDataset collect(const Behaviour& behaviour, const RolloutOptions& opti
     auto put = [rows](auto& to, const auto& from, int64_t width) {
       to.insert(to.end(), from.begin(), from.begin() + rows * width);
     };
-    put(out.observations.values, e.obs, S);
-    put(out.next_observations.values, e.next_obs, S);
+    put(out.observations.values, e.obs, R);
+    put(out.next_observations.values, e.next_obs, R);
     put(out.actions.values, e.act, A);
     put(out.rewards, e.rew, 1);
     put(out.terminals, e.term, 1);
@@ -192,8 +195,8 @@ data::D4RLDataset collect(const Behaviour& behaviour, const RolloutOptions& opti
       const envs::StepResult& r = results[k];
       if (policy) policy->observe(i, s.action, r);
       EpisodeRows& e = pending[s.episode];
-      for (double v : s.obs) e.obs.push_back(static_cast<float>(v));
-      for (double v : r.observation) e.next_obs.push_back(static_cast<float>(v));
+      for (int64_t j = 0; j < R; ++j) e.obs.push_back(static_cast<float>(s.obs[static_cast<size_t>(j)]));
+      for (int64_t j = 0; j < R; ++j) e.next_obs.push_back(static_cast<float>(r.observation[static_cast<size_t>(j)]));
       for (double v : s.action) e.act.push_back(static_cast<float>(v));
       e.rew.push_back(static_cast<float>(r.reward));
       // D4RL: the 1000th step is a timeout (never a terminal); an earlier end is a terminal
@@ -235,7 +238,7 @@ data::D4RLDataset collect(const Behaviour& behaviour, const RolloutOptions& opti
     out.infos.qpos.rows = N;
     out.infos.qvel.rows = N;
   }
-  out.source = options.env + " rollouts of " + behaviour.describe();
+  out.source = env + " rollouts of " + behaviour.describe();
   if (stats) {
     stats->episodes_started = next_episode;
     stats->env_steps = steps;

@@ -33,7 +33,9 @@ struct Behaviour {
 
 /// How collect() runs.
 struct RolloutOptions {
-  std::string env;            ///< env name (hopper, halfcheetah, walker2d, or a D4RL name)
+  std::string env;            ///< env name (hopper, halfcheetah, walker2d, or a D4RL name); a positions-only
+                              ///< variant (hopper-positions) records qpos[1:] alone while the policy acts on
+                              ///< the full observation
   int64_t transitions = 0;    ///< rows to record
   uint64_t seed = 0;          ///< seed of every episode's env and policy stream
   int64_t threads = 1;        ///< threads stepping the env copies and running the policy

@@ -306,12 +306,19 @@ std::optional<D4RLEnvDims> d4rl_env_dims(const std::string& name) {
   // "Hopper-v3", "hopper-medium-v2", "halfcheetah_medium_expert-v2" -> base name
   std::string base = lower(name);
   const auto cut = base.find_first_of("-_");
+  // "hopper-positions[...]": flowrl's positions-only variant, observations qpos[1:] (nq - 1 values)
+  const bool positions = cut != std::string::npos && base.compare(cut, 10, "-positions") == 0;
   if (cut != std::string::npos) base = base.substr(0, cut);
-  if (base == "hopper") return D4RLEnvDims{"hopper", 11, 3, 6, 6};
-  if (base == "halfcheetah") return D4RLEnvDims{"halfcheetah", 17, 6, 9, 9};
-  if (base == "walker2d") return D4RLEnvDims{"walker2d", 17, 6, 9, 9};
-  if (base == "ant") return D4RLEnvDims{"ant", 27, 8, 15, 14};
-  return std::nullopt;
+  std::optional<D4RLEnvDims> dims;
+  if (base == "hopper") dims = D4RLEnvDims{"hopper", 11, 3, 6, 6};
+  if (base == "halfcheetah") dims = D4RLEnvDims{"halfcheetah", 17, 6, 9, 9};
+  if (base == "walker2d") dims = D4RLEnvDims{"walker2d", 17, 6, 9, 9};
+  if (base == "ant") return positions ? std::nullopt : std::optional<D4RLEnvDims>(D4RLEnvDims{"ant", 27, 8, 15, 14});
+  if (dims && positions) {
+    dims->env += "-positions";
+    dims->obs_dim = dims->nq - 1;
+  }
+  return dims;
 }
 
 D4RLReadOptions& D4RLReadOptions::env_dims(const std::string& name) {

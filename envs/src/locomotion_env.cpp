@@ -41,6 +41,7 @@ struct LocomotionEnv::Impl {
   std::string model_path;
   detail::SharedModel model;
   detail::DataPtr data;
+  std::string name;  // spec.name, plus kPositionsSuffix without velocities
   Box observation_space;
   Box action_space;
   double dt = 0.0;
@@ -50,12 +51,13 @@ struct LocomotionEnv::Impl {
   bool ever_reset = false;
   bool needs_reset = true;
 
-  // observation of the current state: qpos[1:] ++ (clipped) qvel
+  // observation of the current state: qpos[1:] ++ (clipped) qvel, or qpos[1:] alone
   Observation observe() const {
     const mjModel* m = model.get();
     Observation obs;
-    obs.reserve(static_cast<size_t>(m->nq - 1 + m->nv));
+    obs.reserve(observation_space.dim());
     obs.insert(obs.end(), data->qpos + 1, data->qpos + m->nq);
+    if (!options.observe_velocities()) return obs;
     for (int i = 0; i < m->nv; ++i) {
       const double v = data->qvel[i];
       obs.push_back(spec.velocity_clip ? std::clamp(v, -*spec.velocity_clip, *spec.velocity_clip) : v);
@@ -100,7 +102,8 @@ LocomotionEnv::LocomotionEnv(LocomotionSpec spec, const EnvOptions& options) : i
   s.dt = m->opt.timestep * s.spec.frame_skip;
 
   // spaces: observations unbounded, actions from the actuators' ctrlrange
-  const size_t obs_dim = static_cast<size_t>(m->nq - 1 + m->nv);
+  const size_t obs_dim = static_cast<size_t>(m->nq - 1 + (options.observe_velocities() ? m->nv : 0));
+  s.name = s.spec.name + (options.observe_velocities() ? "" : kPositionsSuffix);
   const double inf = std::numeric_limits<double>::infinity();
   s.observation_space = Box{std::vector<double>(obs_dim, -inf), std::vector<double>(obs_dim, inf)};
   for (int u = 0; u < m->nu; ++u) {
@@ -114,7 +117,7 @@ LocomotionEnv::~LocomotionEnv() = default;
 LocomotionEnv::LocomotionEnv(LocomotionEnv&&) noexcept = default;
 LocomotionEnv& LocomotionEnv::operator=(LocomotionEnv&&) noexcept = default;
 
-const std::string& LocomotionEnv::name() const { return impl_->spec.name; }
+const std::string& LocomotionEnv::name() const { return impl_->name; }
 const Box& LocomotionEnv::observation_space() const { return impl_->observation_space; }
 const Box& LocomotionEnv::action_space() const { return impl_->action_space; }
 int64_t LocomotionEnv::max_episode_steps() const { return impl_->options.max_episode_steps(); }

@@ -38,6 +38,13 @@ struct Registry {
     factories["hopper"] = [](const EnvOptions& o) { return make_hopper(o); };
     factories["halfcheetah"] = [](const EnvOptions& o) { return make_halfcheetah(o); };
     factories["walker2d"] = [](const EnvOptions& o) { return make_walker2d(o); };
+    // positions-only variants: the same env without joint velocities in the observation
+    for (const std::string base : {"hopper", "halfcheetah", "walker2d"}) {
+      const EnvFactory full = factories.at(base);
+      factories[base + kPositionsSuffix] = [full](const EnvOptions& o) {
+        return full(EnvOptions(o).observe_velocities(false));
+      };
+    }
   }
 };
 
@@ -85,6 +92,15 @@ std::vector<std::string> registered_envs() {
   std::vector<std::string> names;
   for (const auto& [name, factory] : r.factories) names.push_back(name);
   return names;
+}
+
+bool is_positions_only(const std::string& name) {
+  const std::string suffix = kPositionsSuffix;
+  return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string full_observation_env(const std::string& name) {
+  return is_positions_only(name) ? name.substr(0, name.size() - std::string(kPositionsSuffix).size()) : name;
 }
 
 std::string resolve_env_name(const std::string& name) {

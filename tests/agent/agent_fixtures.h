@@ -25,13 +25,14 @@ struct TempDir {
   std::string file(const std::string& name) const { return (path / name).string(); }
 };
 
-/// A hopper-shaped dataset (obs 11, act 3) of `episodes` episodes whose actions are a smooth
-/// function of the state, so a model can fit them. Episodes end in terminals except every third
-/// (a timeout); written in the D4RL layout.
-inline std::string write_synthetic_hopper(const TempDir& dir, int64_t episodes = 12, int64_t length = 40) {
+/// A hopper-shaped dataset (obs 11, or 5 like hopper-positions; act 3) of `episodes` episodes whose
+/// actions are a smooth function of the state, so a model can fit them. Episodes end in terminals
+/// except every third (a timeout); written in the D4RL layout.
+inline std::string write_synthetic_hopper(const TempDir& dir, int64_t episodes = 12, int64_t length = 40,
+                                          int64_t obs_dim = 11) {
   data::D4RLDataset ds;
   const int64_t N = episodes * length;
-  ds.observations = data::FloatMatrix(N, 11);
+  ds.observations = data::FloatMatrix(N, obs_dim);
   ds.actions = data::FloatMatrix(N, 3);
   ds.rewards.assign(static_cast<size_t>(N), 0.f);
   ds.terminals.assign(static_cast<size_t>(N), 0);
@@ -39,8 +40,8 @@ inline std::string write_synthetic_hopper(const TempDir& dir, int64_t episodes =
   std::mt19937 rng(3);
   std::normal_distribution<float> noise(0.f, 1.f);
   for (int64_t i = 0; i < N; ++i) {
-    for (int64_t j = 0; j < 11; ++j) ds.observations.row(i)[j] = noise(rng);
-    for (int64_t j = 0; j < 3; ++j) ds.actions.row(i)[j] = std::tanh(0.8f * ds.observations.row(i)[j] - 0.3f * ds.observations.row(i)[j + 3]);
+    for (int64_t j = 0; j < obs_dim; ++j) ds.observations.row(i)[j] = noise(rng);
+    for (int64_t j = 0; j < 3; ++j) ds.actions.row(i)[j] = std::tanh(0.8f * ds.observations.row(i)[j] - 0.3f * ds.observations.row(i)[(j + 3) % obs_dim]);
     ds.rewards[static_cast<size_t>(i)] = 1.f + 0.1f * ds.observations.row(i)[0];
     if ((i + 1) % length == 0) {
       if ((i / length) % 3 == 2) {
@@ -50,7 +51,7 @@ inline std::string write_synthetic_hopper(const TempDir& dir, int64_t episodes =
       }
     }
   }
-  const auto path = dir.file("hopper-synthetic.hdf5");
+  const auto path = dir.file(obs_dim == 11 ? "hopper-synthetic.hdf5" : "hopper-synthetic-" + std::to_string(obs_dim) + ".hdf5");
   data::write_d4rl(path, ds);
   return path;
 }

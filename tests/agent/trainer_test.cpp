@@ -385,6 +385,23 @@ TEST_CASE("a trained run evaluates in the environment", "[agent][eval]") {
                                "\"weights\": \"last_iterate\", \"precision\": \"bf16\",\n\"targets\": [\n{\"target\": 3600"));
 }
 
+TEST_CASE("a positions-only dataset trains and evaluates in its -positions env", "[agent][eval][positions]") {
+  test::TempDir dir;
+  const auto data = test::write_synthetic_hopper(dir, 12, 40, 5);
+  const auto result = train(data, dir.file("run"), 3, false,
+                            {"dataset.env=hopper-positions", "eval.final_episodes=2", "eval.targets=[3600]"});
+  REQUIRE(result.final_evaluation.size() == 1);
+  CHECK(result.final_evaluation[0].result.env == "hopper-positions");
+  CHECK(result.final_evaluation[0].result.normalized.has_value());  // scored as hopper
+  CHECK(load_agent(dir.file("run")).config.model.state_dim() == 5);
+  // a full-observation file under the positions env (and the reverse) names the widths
+  const auto full = test::write_synthetic_hopper(dir);
+  CHECK_THROWS_WITH(train(full, dir.file("bad"), 1, false, {"dataset.env=hopper-positions"}),
+                    Catch::Contains("11 columns") && Catch::Contains("5-D observations"));
+  CHECK_THROWS_WITH(train(data, dir.file("bad2"), 1, false, {"dataset.env=hopper"}),
+                    Catch::Contains("5 columns") && Catch::Contains("11-D observations"));
+}
+
 TEST_CASE("training and inference on CUDA", "[agent][train][cuda]") {
   FLOWRL_SKIP_WITHOUT_CUDA();
   test::TempDir dir;

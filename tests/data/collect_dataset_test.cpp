@@ -129,6 +129,41 @@ TEST_CASE("collect-dataset recipes: mixed has exactly N rows, usage errors exit 
                             tmp.file("x.hdf5"), tmp.file("log"));
   CHECK(r.code != 0);
 }
+TEST_CASE("collect-dataset --no-velocities records positions only, the same rows otherwise", "[data][apps]") {
+  // the medium policy acts on full observations; the file keeps qpos[1:] and the full MuJoCo state
+  test::TempDir tmp;
+  const std::string args = " --policy " + kPolicies + "/hopper-sac.h5 --transitions 1500 --seed 3 --threads 1 "
+                           "--no-progress --check-rows 0 --out ";
+  auto r = test::run_command(kExe + " --env hopper" + args + tmp.file("full.hdf5"), tmp.file("log"));
+  REQUIRE(r.code == 0);
+  r = test::run_command(kExe + " --env hopper --no-velocities" + args + tmp.file("pos.hdf5"), tmp.file("log"));
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.output, Contains("qpos/qvel reproduce observations on 1500 rows"));
+  const auto full = data::load_d4rl(tmp.file("full.hdf5"), data::D4RLReadOptions().env_dims("hopper"));
+  const auto pos = data::load_d4rl(tmp.file("pos.hdf5"), data::D4RLReadOptions().env_dims("hopper-positions"));
+  REQUIRE(pos.obs_dim() == 5);
+  REQUIRE(pos.size() == full.size());
+  CHECK(pos.metadata.strings.at("flowrl/env") == "hopper-positions");
+  CHECK(pos.actions.values == full.actions.values);
+  CHECK(pos.rewards == full.rewards);
+  CHECK(pos.infos.qvel.values == full.infos.qvel.values);
+  for (int64_t i = 0; i < pos.size(); ++i)
+    for (int64_t j = 0; j < 5; ++j) {
+      REQUIRE(pos.observations.at(i, j) == full.observations.at(i, j));
+      REQUIRE(pos.next_observations.at(i, j) == full.next_observations.at(i, j));
+    }
+  // --env hopper-positions is the same request; a full-observation reader refuses the file
+  r = test::run_command(kExe + " --env hopper-positions" + args + tmp.file("pos2.hdf5"), tmp.file("log"));
+  REQUIRE(r.code == 0);
+  CHECK(data::load_d4rl(tmp.file("pos2.hdf5")).observations.values == pos.observations.values);
+  CHECK_THROWS(data::load_d4rl(tmp.file("pos.hdf5"), data::D4RLReadOptions().env_dims("hopper")));
+  // a recipe too
+  r = test::run_command(kExe + " --env walker2d --no-velocities --recipe mixed --transitions 3000 --threads 1 "
+                               "--no-progress --out " + tmp.file("mixed.hdf5"), tmp.file("log"));
+  REQUIRE(r.code == 0);
+  CHECK(data::load_d4rl(tmp.file("mixed.hdf5"), data::D4RLReadOptions().env_dims("walker2d-positions")).obs_dim() == 8);
+}
 #else
 TEST_CASE("collect-dataset end to end", "[data][apps]") { WARN("collect-dataset not built: skipped"); }
 #endif

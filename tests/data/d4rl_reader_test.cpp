@@ -147,6 +147,12 @@ TEST_CASE("d4rl_env_dims knows the locomotion envs under all their names", "[dat
   CHECK(d4rl_env_dims("Hopper-v3")->act_dim == 3);
   CHECK(d4rl_env_dims("halfcheetah_medium_expert-v2")->obs_dim == 17);
   CHECK(d4rl_env_dims("walker2d")->nq == 9);
+  // flowrl's positions-only variants: qpos[1:]
+  CHECK(d4rl_env_dims("hopper-positions")->obs_dim == 5);
+  CHECK(d4rl_env_dims("hopper-positions")->env == "hopper-positions");
+  CHECK(d4rl_env_dims("walker2d-positions-medium")->obs_dim == 8);
+  CHECK(d4rl_env_dims("halfcheetah-positions")->nv == 9);
+  CHECK_FALSE(d4rl_env_dims("ant-positions").has_value());
   CHECK_FALSE(d4rl_env_dims("pendulum").has_value());
   CHECK_THROWS_AS(D4RLReadOptions().env_dims("pendulum"), Error);
   const auto o = D4RLReadOptions().env_dims("walker2d-expert-v2");

@@ -101,7 +101,7 @@ struct D4RLDataset {
 
 /// Observation/action/state widths of a D4RL locomotion environment.
 struct D4RLEnvDims {
-  std::string env;   ///< base name: "hopper", "halfcheetah", "walker2d", "ant"
+  std::string env;   ///< base name: "hopper", "halfcheetah", "walker2d", "ant", or "<env>-positions"
   int64_t obs_dim;   ///< observation width
   int64_t act_dim;   ///< action width
   int64_t nq;        ///< MuJoCo qpos width (infos/qpos)

@@ -64,7 +64,15 @@ struct EnvOptions {
   FLOWRL_ARG(std::string, assets_dir);
   /// Seed used by a reset() without a seed when the env has never been seeded.
   FLOWRL_ARG(uint64_t, seed) = 0;
+  /// False: observations hold positions only, without the joint velocities (locomotion envs:
+  /// qpos[1:], e.g. 5 of hopper's 11 values), so a policy must infer velocity from history. The
+  /// registry's "<env>-positions" names set it (make_env("hopper-positions")); the name() of such an
+  /// env carries the suffix. Dynamics, rewards and terminations are unchanged.
+  FLOWRL_ARG(bool, observe_velocities) = true;
 };
+
+/// Suffix of the registered positions-only variants ("hopper-positions").
+inline constexpr const char* kPositionsSuffix = "-positions";
 
 /// An episodic environment with continuous observations and actions.
 class Env {

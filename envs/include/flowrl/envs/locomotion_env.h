@@ -8,6 +8,7 @@
 //   r     = forward_weight * (qpos[0] - x0) / dt + healthy_reward - ctrl_cost_weight * |a|^2
 //   term  = terminate_when_unhealthy && !healthy(state after the step)   (strict inequalities)
 //   obs   = qpos[1:] ++ (velocity_clip ? clip(qvel, -c, c) : qvel)
+//           (qpos[1:] alone with EnvOptions::observe_velocities(false): the "-positions" variants)
 // with dt = opt.timestep * frame_skip. MuJoCo stays out of this header (pimpl).
 #pragma once
 

@@ -1,6 +1,7 @@
 // flowrl/envs/registry.h — environments by name.
 //
-// Built in: "hopper", "halfcheetah", "walker2d". A name may also be a D4RL dataset name
+// Built in: "hopper", "halfcheetah", "walker2d", and their positions-only variants "hopper-positions",
+// "halfcheetah-positions", "walker2d-positions" (EnvOptions::observe_velocities). A name may also be a D4RL dataset name
 // ("hopper-medium-v2", "walker2d-medium-replay-v2", ...) or a Gym id ("Hopper-v3"); both map to the
 // env the data came from.
 //
@@ -34,5 +35,12 @@ std::unique_ptr<Env> make_env(const std::string& name, const EnvOptions& options
 
 /// Registered env names, sorted.
 std::vector<std::string> registered_envs();
+
+/// The env that observes everything a positions-only variant hides: "hopper-positions" -> "hopper"
+/// (a behaviour policy acts there); any other name is returned unchanged.
+std::string full_observation_env(const std::string& name);
+
+/// True for a positions-only variant's name ("walker2d-positions").
+bool is_positions_only(const std::string& name);
 
 }  // namespace flowrl::envs
