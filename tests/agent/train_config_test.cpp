@@ -212,12 +212,26 @@ TEST_CASE("every shipped configs/dt/*.yaml parses, alone and under each fast-cpu
       CHECK(overlaid.train.threads == 1);
     }
   }
-  CHECK(count == 12);  // hopper, halfcheetah, walker2d x medium, medium-replay, medium-expert, mixed
+  // hopper, halfcheetah, walker2d x medium, medium-replay, medium-expert, mixed; hopper-positions-medium
+  CHECK(count == 13);
   // The protocol checks (configs/dt/checks/, scripts/reproduce.sh FLOWRL_CHECK=NAME) overlay a
   // protocol and change only what they name.
   int checks = 0;
   for (const auto& entry : fs::directory_iterator(dir / "checks")) {
     INFO(entry.path().string());
+    if (entry.is_directory()) {  // checks/NAME/<env>-<dataset>.yaml: per-dataset parts of check NAME
+      CHECK(fs::exists(dir / "checks" / (entry.path().filename().string() + ".yaml")));
+      for (const auto& part : fs::directory_iterator(entry.path())) {
+        INFO(part.path().string());
+        CHECK(fs::exists(dir / part.path().filename()));
+        auto cfg = config::Config::load((dir / part.path().filename()).string());
+        cfg.merge(config::Config::load((dir / "fast-cpu-10k.yaml").string()));
+        cfg.merge(config::Config::load((dir / "checks" / (entry.path().filename().string() + ".yaml")).string()));
+        cfg.merge(config::Config::load(part.path().string()));
+        CHECK_NOTHROW(TrainConfig::from(cfg));
+      }
+      continue;
+    }
     ++checks;
     auto base = config::Config::load((dir / "walker2d-medium.yaml").string());
     base.merge(config::Config::load((dir / "fast-cpu-10k.yaml").string()));
@@ -233,10 +247,16 @@ TEST_CASE("every shipped configs/dt/*.yaml parses, alone and under each fast-cpu
     } else if (stem == "bf16") {
       CHECK(checked.train.precision == Precision::kBF16);
       CHECK(checked.train.lr == Approx(protocol.train.lr));
+    } else if (stem == "episode" || stem == "context100") {
+      // steps per update near the K 20 recipe's 64 x 20 (episodes: about 500-850 steps each)
+      CHECK(checked.episode_context == (stem == "episode"));
+      CHECK(checked.model.context() == (stem == "episode" ? checked.model.max_ep_len() : 100));
+      CHECK(checked.train.batch_size == (stem == "episode" ? 2 : 13));
+      CHECK(checked.train.lr == Approx(protocol.train.lr));
     } else {
       CHECK(checked.train.lr == Approx(stem == "lr3e-4" ? 3e-4 : 1e-4));
       CHECK(checked.train.ema_decay == 0);
     }
   }
-  CHECK(checks == 4);
+  CHECK(checks == 6);
 }

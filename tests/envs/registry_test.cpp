@@ -39,7 +39,7 @@ TEST_CASE("unknown names are errors that list the known names", "[envs][registry
     CHECK_THROWS_AS(make_env(bad), Error);
   }
   CHECK_THROWS_WITH(make_env("hoper"), Catch::Contains("unknown environment 'hoper'") &&
-                                           Catch::Contains("halfcheetah, hopper, walker2d") &&
+                                           Catch::Contains("halfcheetah, halfcheetah-positions, hopper, hopper-positions, walker2d") &&
                                            Catch::Contains("hopper-medium-v2"));
 }
 
