@@ -65,6 +65,8 @@ DATASETS = ["medium", "medium-expert", "mixed"]
 BACKBONES = ["flow", "softmax"]
 # train-agent's default eval.targets per env: (headline, lower)
 TARGETS = {"hopper": (3600.0, 1800.0), "halfcheetah": (12000.0, 6000.0), "walker2d": (5000.0, 2500.0)}
+# The suffix of the positions-only envs (hopper-positions: no joint velocities observed; the memory task).
+POSITIONS = "-positions"
 # The expert policies' normalized scores on their own datasets (docs/datasets.md).
 EXPERT = {"hopper": 108.9, "halfcheetah": 94.2, "walker2d": 107.4}
 # The seeds every configuration of a protocol runs (reproduce.sh's default FLOWRL_SEEDS).
@@ -75,7 +77,13 @@ CHECKS = [("ema", "weight average, train.ema_decay 0.999: the average is scored 
                   "periodic evaluations of 100 episodes"),
           ("lr3e-4", "peak learning rate 3e-4 (protocol: 1e-3)"),
           ("lr1e-4", "peak learning rate 1e-4, the DT paper's (protocol: 1e-3)"),
-          ("bf16", "bf16 mixed precision (docs/precision.md); the base runs are fp32")]
+          ("bf16", "bf16 mixed precision (docs/precision.md); the base runs are fp32"),
+          ("episode", "whole-episode context (model.context: episode, docs/recurrent.md), 2-4 episodes per update; "
+                      "the base runs have K = 20"),
+          ("context100", "context K = 100, 13 windows per update (base: K = 20, 64 windows)")]
+# Checks that run one backbone: a whole-episode model acts through Flow-Attention's recurrent state
+# (softmax has none), and the memory task compares contexts of Flowformer-DT (docs/recurrent.md).
+CHECK_BACKBONES = {"episode": ["flow"], "context100": ["flow"]}
 # The data-size check (reproduce.sh FLOWRL_ROWS=N): D4RL's size of a medium file.
 CHECK_ROWS = 1000000
 # Where a check runs first (issue 17): walker2d-medium, seed 0, both backbones.
@@ -83,11 +91,19 @@ CHECK_DATASET, CHECK_SEEDS = ("walker2d", "medium"), (0,)
 
 
 def parse_run_name(name):
-    """"hopper-medium-expert-flow-seed1" -> (env, dataset, backbone, seed)."""
+    """"hopper-medium-expert-flow-seed1" -> (env, dataset, backbone, seed); the env of a positions-only
+    run keeps its suffix: "hopper-positions-medium-flow-seed0" -> ("hopper-positions", "medium", ...)."""
     base, seed = name.rsplit("-seed", 1)
     env_dset, backbone = base.rsplit("-", 1)
     env, dset = env_dset.split("-", 1)
+    if dset.startswith(POSITIONS[1:] + "-"):
+        env, dset = env + POSITIONS, dset[len(POSITIONS):]
     return env, dset, backbone, int(seed)
+
+
+def targets_of(env):
+    """train-agent's default (headline, lower) targets of an env; a positions-only env has its env's."""
+    return TARGETS[env[:-len(POSITIONS)] if env.endswith(POSITIONS) else env]
 
 
 def read_csv(path):
@@ -275,7 +291,7 @@ def headline(runs):
         for dset in DATASETS:
             for backbone in BACKBONES:
                 entries = runs.get((env, dset, backbone), [])
-                _, m = cell(entries, TARGETS[env][0])
+                _, m = cell(entries, targets_of(env)[0])
                 out[(env, dset, backbone)] = (m, len(entries))
     return out
 
@@ -291,7 +307,7 @@ def summary_report(runs, data_score):
     out = ["| dataset | data | Flowformer-DT | softmax-DT | bar | met? |", "|---|---|---|---|---|---|"]
     met, missed, pending, partial = [], [], [], []
     for env in ENVS:
-        high = TARGETS[env][0]
+        high = targets_of(env)[0]
         for dset in DATASETS:
             d = data_score(env, dset)
             bar, what = bar_of(env, dset, data_score)
@@ -344,7 +360,7 @@ def summary_report(runs, data_score):
 
 def headline_of(runs, env, dset, backbone):
     entries = runs.get((env, dset, backbone), [])
-    return cell(entries, TARGETS[env][0])[1], len(entries)
+    return cell(entries, targets_of(env)[0])[1], len(entries)
 
 
 def main_report(runs, data_score):
@@ -354,7 +370,7 @@ def main_report(runs, data_score):
                "softmax-DT, higher target | softmax-DT, lower target |")
     out.append("|---|---|---|---|---|---|")
     for env in ENVS:
-        high, low = TARGETS[env]
+        high, low = targets_of(env)
         for dset in DATASETS:
             d = data_score(env, dset)
             cells = []
@@ -504,10 +520,10 @@ def checks_report(protocol, base_runs, runs_root, data):
         datasets = sorted({(env, dset) for env, dset, _ in runs},
                           key=lambda k: (ENVS.index(k[0]) if k[0] in ENVS else 9, DATASETS.index(k[1]) if k[1] in DATASETS else 9))
         for env, dset in datasets or [CHECK_DATASET]:
-            high, low = TARGETS[env]
+            high, low = targets_of(env)
             d = data.get(f"{env}-{dset}" + (f"@rows-{rows}" if rows else ""))
             d = d["normalized_mean"] if d else None
-            for backbone in BACKBONES:
+            for backbone in CHECK_BACKBONES.get(check, BACKBONES):
                 recs = sorted(runs.get((env, dset, backbone), []), key=lambda r: r["seed"])
                 seeds = [r["seed"] for r in recs] or list(CHECK_SEEDS)
                 base = [r for r in base_runs.get((env, dset, backbone), []) if r["seed"] in seeds]
@@ -540,7 +556,7 @@ def checks_report(protocol, base_runs, runs_root, data):
                "average, lower target | last iterate, lower target |")
     out.append("|---|---|---|---|---|---|---|")
     for label, r in averaged:
-        high, low = TARGETS[r["env"]]
+        high, low = targets_of(r["env"])
         raw = r["last_iterate"]["scores"]
         a, li = r["scores"].get(high), raw.get(high)
         diff = "–" if a is None or li is None else f"{a - li:+.1f}"
@@ -574,7 +590,7 @@ def checks_report(protocol, base_runs, runs_root, data):
 
 
 def headline_periodic(evals, env):
-    return sorted((e for e in evals or [] if float(e["target"]) == TARGETS[env][0]), key=lambda e: e["step"])
+    return sorted((e for e in evals or [] if float(e["target"]) == targets_of(env)[0]), key=lambda e: e["step"])
 
 
 def hundred_episode_periodic(r):

@@ -17,7 +17,7 @@ import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPT = os.path.join(ROOT, "scripts", "rl-results.py")
-TARGETS = {"hopper": (3600, 1800), "walker2d": (5000, 2500)}
+TARGETS = {"hopper": (3600, 1800), "hopper-positions": (3600, 1800), "walker2d": (5000, 2500)}
 
 
 def write(path, text):
@@ -148,6 +148,27 @@ class RLResultsTest(unittest.TestCase):
         # a data-size folder exists, so no separate "not run yet" row for the 1M check; lr3e-4 alone still has one
         self.assertEqual(self.rows(out, "@rows-1000000"), [])
         self.assertEqual(self.rows(out, "+lr3e-4")[1][4], "5000: not run yet")
+
+    def test_episode_check_and_the_memory_task(self):
+        # whole-episode runs of Flowformer-DT against its K 20 runs; a positions-only dataset (the memory
+        # task) whose K 20 runs are in the protocol's folder and its K 100 / episode runs in the checks'
+        self.put("fast-cpu-10k+episode", record("hopper", "medium", "flow", 0, 70.0, 35.0))
+        self.put("fast-cpu-10k", record("hopper-positions", "medium", "flow", 0, 20.0, 15.0))
+        self.put("fast-cpu-10k+episode", record("hopper-positions", "medium", "flow", 0, 40.0, 25.0))
+        self.put("fast-cpu-10k+context100", record("hopper-positions", "medium", "flow", 0, 30.0, 20.0))
+        out = self.run_script("--checks", self.runs, self.data).stdout
+        self.assertNotIn("Traceback", out)
+        episode = self.rows(out, "+episode")
+        self.assertEqual(episode[0][-1], "2")
+        # one backbone: a whole-episode model acts through the recurrent state, which softmax lacks
+        self.assertEqual([r[1:8] for r in episode[1:]],
+                         [["hopper-medium", "Flowformer-DT", "0", "3600: 70.0", "60.0", "+10.0", "1800: 35.0"],
+                          ["hopper-positions-medium", "Flowformer-DT", "0", "3600: 40.0", "20.0", "+20.0", "1800: 25.0"]])
+        self.assertEqual([r[1:7] for r in self.rows(out, "+context100")[1:]],
+                         [["hopper-positions-medium", "Flowformer-DT", "0", "3600: 30.0", "20.0", "+10.0"]])
+        # the protocol's tables leave the memory task to the checks
+        out = self.run_script(self.runs, self.data).stdout
+        self.assertEqual(self.rows(out, "hopper-positions-medium"), [])
 
     def test_write_blocks(self):
         md = os.path.join(self.tmp, "results.md")
