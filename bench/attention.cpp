@@ -175,8 +175,7 @@ int main(int argc, char** argv) try {
           << ", " << threads << " torch thread(s); "
           << flowrl::bench::load_note(load_start, flowrl::bench::load_average()) << "\n\n"
           << table.str() << "\n";
-  flowrl::bench::write_section(out_path, "attention", section.str());
-  std::cout << section.str();
+  flowrl::bench::publish_section(out_path, "attention", section.str());
   return 0;
 } catch (const std::exception& e) {
   std::cerr << "bench_attention: " << e.what() << "\n";

@@ -183,8 +183,7 @@ int main(int argc, char** argv) try {
              "clamp 10 and one chunk of 60 tokens), one forward pass on [1, 60, embed] without gradients, median "
              "over " << steps << " calls, the two modules alternating:\n\n"
           << alone.str() << "\n";
-  flowrl::bench::write_section(out, "act_latency", section.str());
-  std::cout << section.str();
+  flowrl::bench::publish_section(out, "act_latency", section.str());
   return 0;
 } catch (const std::exception& e) {
   std::cerr << "bench_act_latency: " << e.what() << "\n";

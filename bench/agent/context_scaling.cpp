@@ -103,8 +103,7 @@ int main(int argc, char** argv) try {
           << "- Machine: " << flowrl::bench::machine_description() << ", LibTorch " << TORCH_VERSION
           << ", 1 torch thread, 1 OpenBLAS thread; " << flowrl::bench::load_note(load_start, load_end) << "\n\n"
           << table.str() << "\n";
-  flowrl::bench::write_section(out, "context_scaling", section.str());
-  std::cout << section.str();
+  flowrl::bench::publish_section(out, "context_scaling", section.str());
   return 0;
 } catch (const std::exception& e) {
   std::cerr << "bench_context_scaling: " << e.what() << "\n";

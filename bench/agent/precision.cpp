@@ -298,8 +298,7 @@ int main(int argc, char** argv) try {
           << forecast << "\n";
   std::string name = "precision";
   if (args.has("--parts")) name += "-" + std::regex_replace(parts, std::regex(","), "-");
-  flowrl::bench::write_section(out, name, section.str());
-  std::cout << section.str();
+  flowrl::bench::publish_section(out, name, section.str());
   return 0;
 } catch (const std::exception& e) {
   std::cerr << "bench_precision: " << flowrl::error_message(e) << "\n";

@@ -136,8 +136,7 @@ int main(int argc, char** argv) try {
           << latency.str() << "\n"
           << "A batched evaluation (all episodes step together, as evaluate-policy and train-agent run them):\n\n"
           << eval.str() << "\n";
-  flowrl::bench::write_section(out, "recurrent_act", section.str());
-  std::cout << section.str();
+  flowrl::bench::publish_section(out, "recurrent_act", section.str());
   return 0;
 } catch (const std::exception& e) {
   std::cerr << "bench_recurrent_act: " << e.what() << "\n";

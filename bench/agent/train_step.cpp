@@ -189,8 +189,7 @@ int main(int argc, char** argv) try {
           << ", LibTorch " << TORCH_VERSION << ", " << threads << " torch thread(s), " << blas << " OpenBLAS thread(s); "
           << flowrl::bench::load_note(load_start, flowrl::bench::load_average()) << "\n\n"
           << table.str() << "\n";
-  flowrl::bench::write_section(out, name, section.str());
-  std::cout << section.str();
+  flowrl::bench::publish_section(out, name, section.str());
   return 0;
 } catch (const std::exception& e) {
   std::cerr << "bench_train_step: " << e.what() << "\n";

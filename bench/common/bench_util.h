@@ -120,6 +120,12 @@ inline void write_section(const std::string& path, const std::string& name, cons
   std::ofstream(path) << text;
 }
 
+/// Writes `body` as section `name` of the Markdown file `path` (write_section) and prints it.
+inline void publish_section(const std::string& path, const std::string& name, const std::string& body) {
+  write_section(path, name, body);
+  std::cout << body;
+}
+
 /// A benchmark's command line: "--name value" pairs from a fixed list of options. --help (or -h)
 /// prints the usage and exits 0; an unknown option, a missing value or a malformed number throws
 /// std::invalid_argument with a message naming the option, before anything is measured or written.

@@ -149,8 +149,7 @@ int main(int argc, char** argv) {
             << bench::load_note(load_start, load_end) << "\n\n"
             << table.str() << "\nEncoding the first setting's frames:\n\n"
             << encoding.str();
-    bench::write_section(out, "render", section.str());
-    std::cout << section.str();
+    bench::publish_section(out, "render", section.str());
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "bench_render: " << e.what() << "\n";

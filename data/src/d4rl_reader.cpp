@@ -306,8 +306,12 @@ std::optional<D4RLEnvDims> d4rl_env_dims(const std::string& name) {
   // "Hopper-v3", "hopper-medium-v2", "halfcheetah_medium_expert-v2" -> base name
   std::string base = lower(name);
   const auto cut = base.find_first_of("-_");
-  // "hopper-positions[...]": flowrl's positions-only variant, observations qpos[1:] (nq - 1 values)
-  const bool positions = cut != std::string::npos && base.compare(cut, 10, "-positions") == 0;
+  // "hopper-positions[-...]": flowrl's positions-only variant (envs::kPositionsSuffix; flowrl::data does
+  // not depend on flowrl::envs), observations qpos[1:] (nq - 1 values)
+  const std::string suffix = "-positions";
+  const auto after = cut + suffix.size();
+  const bool positions = cut != std::string::npos && base.compare(cut, suffix.size(), suffix) == 0 &&
+                         (after == base.size() || base[after] == '-' || base[after] == '_');
   if (cut != std::string::npos) base = base.substr(0, cut);
   std::optional<D4RLEnvDims> dims;
   if (base == "hopper") dims = D4RLEnvDims{"hopper", 11, 3, 6, 6};
@@ -315,7 +319,7 @@ std::optional<D4RLEnvDims> d4rl_env_dims(const std::string& name) {
   if (base == "walker2d") dims = D4RLEnvDims{"walker2d", 17, 6, 9, 9};
   if (base == "ant") return positions ? std::nullopt : std::optional<D4RLEnvDims>(D4RLEnvDims{"ant", 27, 8, 15, 14});
   if (dims && positions) {
-    dims->env += "-positions";
+    dims->env += suffix;
     dims->obs_dim = dims->nq - 1;
   }
   return dims;

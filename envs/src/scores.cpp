@@ -2,7 +2,7 @@
 #include <flowrl/envs/scores.h>
 
 #include <flowrl/core/error.h>
-#include <flowrl/envs/env.h>
+#include <flowrl/envs/registry.h>
 
 #include <algorithm>
 #include <map>
@@ -56,10 +56,7 @@ const std::map<std::string, std::string>& gym_id_envs() {
 std::string locomotion_env_of(const std::string& name) {
   if (locomotion_scores().count(name)) return name;
   // a positions-only variant ("hopper-positions") is scored as its env: same task, same returns
-  const std::string suffix = kPositionsSuffix;
-  if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 &&
-      locomotion_scores().count(name.substr(0, name.size() - suffix.size())))
-    return name.substr(0, name.size() - suffix.size());
+  if (is_positions_only(name) && locomotion_scores().count(full_observation_env(name))) return full_observation_env(name);
   if (auto it = gym_id_envs().find(name); it != gym_id_envs().end()) return it->second;
   const auto v = name.rfind("-v");
   if (v == std::string::npos || v + 2 >= name.size()) return {};

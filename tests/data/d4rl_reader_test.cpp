@@ -153,6 +153,7 @@ TEST_CASE("d4rl_env_dims knows the locomotion envs under all their names", "[dat
   CHECK(d4rl_env_dims("walker2d-positions-medium")->obs_dim == 8);
   CHECK(d4rl_env_dims("halfcheetah-positions")->nv == 9);
   CHECK_FALSE(d4rl_env_dims("ant-positions").has_value());
+  CHECK(d4rl_env_dims("hopper-positionsx")->obs_dim == 11);  // not the suffix
   CHECK_FALSE(d4rl_env_dims("pendulum").has_value());
   CHECK_THROWS_AS(D4RLReadOptions().env_dims("pendulum"), Error);
   const auto o = D4RLReadOptions().env_dims("walker2d-expert-v2");

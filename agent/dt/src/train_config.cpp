@@ -4,6 +4,7 @@
 #include <flowrl/config/config.h>
 #include <flowrl/core/error.h>
 #include <flowrl/core/threads.h>
+#include <flowrl/envs/registry.h>
 
 #include <cstdlib>
 
@@ -18,8 +19,7 @@ constexpr int64_t kMaxBatchSize = 65536;
 }  // namespace
 
 std::vector<double> default_targets(const std::string& name) {
-  // a positions-only variant has its env's task and returns
-  const std::string env = name.substr(0, name.find("-positions"));
+  const std::string env = envs::full_observation_env(name);  // hopper-positions: hopper's task and returns
   if (env == "hopper") return {3600, 1800};
   if (env == "halfcheetah") return {12000, 6000};
   if (env == "walker2d") return {5000, 2500};
@@ -34,15 +34,18 @@ TrainConfig TrainConfig::from(config::Config& cfg) {
   // The env defaults to the one the file name starts with (hopper-medium-v2.hdf5 -> hopper).
   std::string inferred;
   const auto base = c.dataset.path.substr(c.dataset.path.find_last_of('/') + 1);
-  const std::vector<std::string> envs = {"hopper",           "halfcheetah",           "walker2d",
-                                         "hopper-positions", "halfcheetah-positions", "walker2d-positions"};
-  for (const auto& env : envs) {  // the longest match: hopper-positions-medium.hdf5 -> hopper-positions
+  std::vector<std::string> known;  // the locomotion envs and their positions-only variants
+  for (const std::string env : {"hopper", "halfcheetah", "walker2d"}) {
+    known.push_back(env);
+    known.push_back(env + envs::kPositionsSuffix);
+  }
+  for (const auto& env : known) {  // the longest match: hopper-positions-medium.hdf5 -> hopper-positions
     if (base.rfind(env, 0) == 0 && env.size() > inferred.size()) inferred = env;
   }
   FLOWRL_CHECK(cfg.has("dataset.env") || !inferred.empty(), cfg.source(),
                ": set key 'dataset.env' (hopper, halfcheetah, walker2d, or one of them with -positions): it "
                "cannot be inferred from '", base, "'");
-  c.dataset.env = cfg.get_choice("dataset.env", inferred, envs);
+  c.dataset.env = cfg.get_choice("dataset.env", inferred, known);
   c.dataset.keep_trailing_episode = cfg.get_bool("dataset.keep_trailing_episode", false);
   c.dataset.sampling = cfg.get_choice("dataset.sampling", "uniform_start", {"uniform_start", "length_proportional"});
   c.dataset.reward_scale = cfg.get_double("dataset.reward_scale", 1000.0);
