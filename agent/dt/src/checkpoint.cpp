@@ -278,8 +278,7 @@ DTPolicy make_policy(const LoadedAgent& agent, double target_return) {
   options.reward_scale = agent.config.dataset.reward_scale;
   options.device = agent.device;
   options.precision = agent.config.train.precision;
-  // a whole-episode model acts through its recurrent state (the same actions, at a constant cost per step)
-  options.recurrent = agent.config.episode_context && agent.model->options.attention() == AttentionKind::kFlow;
+  options.recurrent = agent.config.acts_recurrently();
   return DTPolicy(agent.model, agent.normalizer, options);
 }
 

@@ -6,9 +6,8 @@
 #include <flowrl/core/threads.h>
 #include <flowrl/envs/registry.h>
 
-#include <cstdlib>
-
 #include <cmath>
+#include <cstdlib>
 
 namespace flowrl {
 

@@ -603,7 +603,7 @@ class AgentTraining {
     eo.reward_scale = cfg_.dataset.reward_scale;
     eo.device = device_;
     eo.precision = cfg_.train.precision;
-    eo.recurrent = cfg_.episode_context && cfg_.model.attention() == AttentionKind::kFlow;
+    eo.recurrent = cfg_.acts_recurrently();
     const auto share = dist::share_of(episodes, group_.rank(), group_.size());
     eo.episodes = share.count;
     eo.first_episode = share.begin;
