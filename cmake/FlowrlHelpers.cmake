@@ -8,19 +8,53 @@ function(flowrl_warnings target)
   endif()
 endfunction()
 
-# flowrl_torch_pch(<target>): precompile the torch headers for a target that includes them.
-# Torch headers dominate compile time; a per-target PCH compiles them once per target.
+# flowrl_torch_pch(<target> [OWN]): precompile the torch headers for a target that includes them.
+# Torch headers dominate compile time, and one precompiled <torch/torch.h> is ~0.5 GB on disk. So
+# the targets share two: libraries reuse flowrl_pch_lib's (built with -fPIC), executables reuse
+# flowrl_pch_exe's. A reused PCH must see the same compile flags and the same definitions of any
+# macro torch's headers read; OWN gives a target whose definitions differ (flowrl_dist with NCCL's
+# USE_C10D_NCCL) a PCH of its own. GCC ignores a PCH that does not fit (-Winvalid-pch says so)
+# and parses the headers instead, so a mismatch costs time, never correctness.
 function(flowrl_torch_pch target)
-  if(FLOWRL_PCH)
-    target_precompile_headers(${target} PRIVATE <torch/torch.h>)
+  cmake_parse_arguments(ARG "OWN" "" "" ${ARGN})
+  if(NOT FLOWRL_PCH)
+    return()
   endif()
+  if(ARG_OWN)
+    target_precompile_headers(${target} PRIVATE <torch/torch.h>)
+    return()
+  endif()
+  get_target_property(type ${target} TYPE)
+  if(type STREQUAL "EXECUTABLE")
+    set(holder flowrl_pch_exe)
+  else()
+    set(holder flowrl_pch_lib)
+  endif()
+  if(NOT TARGET ${holder})
+    # An object library that compiles only the PCH (and an empty source), with torch's usage
+    # requirements, the project's language level and warning flags, as every target that reuses it has.
+    set(source ${PROJECT_BINARY_DIR}/flowrl_pch_holder.cpp)
+    if(NOT EXISTS ${source})
+      file(WRITE ${source} "// Compiles nothing: CMake needs a source to build the shared torch PCH.\n")
+    endif()
+    add_library(${holder} OBJECT ${source})
+    target_link_libraries(${holder} PRIVATE torch)
+    target_compile_features(${holder} PRIVATE cxx_std_17)
+    flowrl_warnings(${holder})  # -Wpedantic undefines __cpp_runtime_arrays: the flags must match
+    if(holder STREQUAL "flowrl_pch_lib")
+      set_target_properties(${holder} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+    endif()
+    target_precompile_headers(${holder} PRIVATE <torch/torch.h>)
+  endif()
+  target_precompile_headers(${target} REUSE_FROM ${holder})
 endfunction()
 
-# flowrl_library(<name> SOURCES ... [PUBLIC_LINKS ...] [PRIVATE_LINKS ...] [TORCH])
+# flowrl_library(<name> SOURCES ... [PUBLIC_LINKS ...] [PRIVATE_LINKS ...] [TORCH [OWN_PCH]])
 # Creates flowrl_<name> with alias flowrl::<name>, public include dir <folder>/include,
-# installed and exported as flowrl::<name>.
+# installed and exported as flowrl::<name>. TORCH: it includes torch (the shared PCH, or with
+# OWN_PCH its own; see flowrl_torch_pch).
 function(flowrl_library name)
-  cmake_parse_arguments(ARG "TORCH" "" "SOURCES;PUBLIC_LINKS;PRIVATE_LINKS" ${ARGN})
+  cmake_parse_arguments(ARG "TORCH;OWN_PCH" "" "SOURCES;PUBLIC_LINKS;PRIVATE_LINKS" ${ARGN})
   add_library(flowrl_${name} ${ARG_SOURCES})
   add_library(flowrl::${name} ALIAS flowrl_${name})
   set_target_properties(flowrl_${name} PROPERTIES EXPORT_NAME ${name} OUTPUT_NAME flowrl_${name}
@@ -31,7 +65,9 @@ function(flowrl_library name)
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   target_link_libraries(flowrl_${name} PUBLIC ${ARG_PUBLIC_LINKS} PRIVATE ${ARG_PRIVATE_LINKS})
   flowrl_warnings(flowrl_${name})
-  if(ARG_TORCH)
+  if(ARG_TORCH AND ARG_OWN_PCH)
+    flowrl_torch_pch(flowrl_${name} OWN)
+  elseif(ARG_TORCH)
     flowrl_torch_pch(flowrl_${name})
   endif()
   install(TARGETS flowrl_${name} EXPORT flowrlTargets

@@ -106,8 +106,15 @@ mkdir -p "$build"
 flowrl_configure_torch2 "$build" "$root/torch" "$build/flowrl-configure.log" ||
   { say "configure failed (log: $build/flowrl-configure.log)"; exit 1; }
 say "configured $build against LibTorch $version; building with $jobs jobs"
-cmake --build "$build" -j "$jobs" > "$build/flowrl-build.log" 2>&1 ||
-  { grep -E "error|Error" "$build/flowrl-build.log" | head -n 30 >&2; say "build failed (log: $build/flowrl-build.log)"; exit 1; }
+if ! cmake --build "$build" -j "$jobs" > "$build/flowrl-build.log" 2>&1; then
+  grep -E "error|Error" "$build/flowrl-build.log" | head -n 30 >&2
+  if grep -q "No space left on device" "$build/flowrl-build.log"; then
+    say "the disk is full: $(df -h --output=avail "$build" | tail -n 1 | tr -d ' ') left; this build needs ~3 GB" \
+        "and the LibTorch cache ~1.8 GB ($cache); free some and run again"
+  fi
+  say "build failed (log: $build/flowrl-build.log)"
+  exit 1
+fi
 built=$(date +%s)
 say "built in $((built - fetched)) s (download and unpack: $((fetched - started)) s)"
 if [ "${FLOWRL_TORCH2_TESTS:-1}" = 1 ]; then
