@@ -351,7 +351,8 @@ def summary_report(runs, data_score):
         out.append(f"Flowformer-DT minus softmax-DT at the headline target, averaged over the {len(diffs)} "
                    f"dataset(s) where both ran: {mean:+.1f} normalized points (bar: no worse than softmax-DT "
                    f"on average: {'met' if mean >= 0 else '**not met**'}).")
-    done = sum(1 for entries in runs.values() for e in entries if e["seed"] in SEEDS_OF_RECORD)
+    done = sum(1 for (env, dset, backbone), entries in runs.items() for e in entries
+               if env in ENVS and dset in DATASETS and backbone in BACKBONES and e["seed"] in SEEDS_OF_RECORD)
     total = len(ENVS) * len(DATASETS) * len(BACKBONES) * len(SEEDS_OF_RECORD)
     out.append(f"Runs in the ledger: {done} of the {total} of record ({len(ENVS) * len(DATASETS)} datasets x "
                f"{len(BACKBONES)} backbones x seeds {', '.join(map(str, SEEDS_OF_RECORD))}).")

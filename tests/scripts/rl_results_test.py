@@ -169,6 +169,8 @@ class RLResultsTest(unittest.TestCase):
         # the protocol's tables leave the memory task to the checks
         out = self.run_script(self.runs, self.data).stdout
         self.assertEqual(self.rows(out, "hopper-positions-medium"), [])
+        # nor counts it among the runs of record (the 5 of setUp)
+        self.assertIn("Runs in the ledger: 5 of the 36 of record", out)
 
     def test_write_blocks(self):
         md = os.path.join(self.tmp, "results.md")
