@@ -109,7 +109,7 @@ say "configured $build against LibTorch $version; building with $jobs jobs"
 if ! cmake --build "$build" -j "$jobs" > "$build/flowrl-build.log" 2>&1; then
   grep -E "error|Error" "$build/flowrl-build.log" | head -n 30 >&2
   if grep -q "No space left on device" "$build/flowrl-build.log"; then
-    say "the disk is full: $(df -h --output=avail "$build" | tail -n 1 | tr -d ' ') left; this build needs ~3 GB" \
+    say "the disk is full: $(df -h --output=avail "$build" | tail -n 1 | tr -d ' ') left; this build needs ~2 GB" \
         "and the LibTorch cache ~1.8 GB ($cache); free some and run again"
   fi
   say "build failed (log: $build/flowrl-build.log)"

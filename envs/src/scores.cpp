@@ -56,7 +56,7 @@ const std::map<std::string, std::string>& gym_id_envs() {
 std::string locomotion_env_of(const std::string& name) {
   if (locomotion_scores().count(name)) return name;
   // a positions-only variant ("hopper-positions") is scored as its env: same task, same returns
-  if (is_positions_only(name) && locomotion_scores().count(full_observation_env(name))) return full_observation_env(name);
+  if (const std::string env = full_observation_env(name); env != name && locomotion_scores().count(env)) return env;
   if (auto it = gym_id_envs().find(name); it != gym_id_envs().end()) return it->second;
   const auto v = name.rfind("-v");
   if (v == std::string::npos || v + 2 >= name.size()) return {};
