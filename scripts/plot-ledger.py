@@ -16,7 +16,9 @@ rl-results.py --record) and the behaviour data's statistics LEDGER/data.json, an
                                  stratified-bootstrap intervals, and the performance profiles (fraction
                                  of runs scoring above tau), as Agarwal et al. (NeurIPS 2021) recommend.
 and prints, as a Markdown table, the plain means (as in docs/results.md) beside the IQM and the mean
-over runs with their intervals.
+over runs with their intervals. With --write FILE.md the table replaces the text between
+`<!-- plot-ledger:PROTOCOL:begin -->` and `<!-- plot-ledger:PROTOCOL:end -->` in FILE.md instead:
+    python3 scripts/plot-ledger.py --write docs/results.md
 
 The headline target is the higher one of each env (hopper 3600, halfcheetah 12000, walker2d 5000).
 The aggregates use the datasets where both backbones have runs; the bootstrap resamples runs with
@@ -32,6 +34,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import plot_common as pc  # noqa: E402
+from results_md import emit  # noqa: E402
 
 PROGRAM = "plot-ledger.py"
 RL = pc.load_script("rl-results.py")
@@ -51,9 +54,13 @@ def parse_args(argv):
                    help="folder for the PNGs (default: the repository's docs/img)")
     p.add_argument("--reps", type=int, default=10000, help="bootstrap resamples (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap random seed (default: %(default)s)")
+    p.add_argument("--write", metavar="FILE.md",
+                   help="replace the plot-ledger:PROTOCOL block of FILE.md with the table instead of printing it")
     args = p.parse_args(argv)
     if args.reps < 100:
         p.error("--reps must be at least 100")
+    if args.write is not None and not os.path.isfile(args.write):
+        p.error(f"--write {args.write}: no such file")
     return args
 
 
@@ -481,7 +488,7 @@ def main(argv=None):
                          f"tables keep only scores); {os.path.basename(stem)}-curves.png left out")
     agg = aggregates(records, data, args.reps, args.seed)
     plot_aggregate(agg, args.protocol, stem + "-aggregate.png")
-    sys.stdout.write(markdown(agg, args.protocol, args.reps))
+    emit(markdown(agg, args.protocol, args.reps), args.write, f"plot-ledger:{args.protocol}", PROGRAM)
     return 0
 
 

@@ -232,6 +232,31 @@ class PlotScripts(unittest.TestCase):
         self.assertIn("| IQM over runs |", r.stdout)
         self.assertIn("| mean of the per-dataset means", r.stdout)
 
+    def test_ledger_write_block(self):
+        # --write puts the table between the protocol's markers and leaves the rest of the page alone
+        ledger, out = os.path.join(self.tmp, "runs"), os.path.join(self.tmp, "img")
+        make_ledger(ledger)
+        page = os.path.join(self.tmp, "results.md")
+        write(page, "before\n<!-- plot-ledger:p:begin -->\nstale\n<!-- plot-ledger:p:end -->\nafter\n")
+        r = run("plot-ledger.py", "--ledger", ledger, "--protocol", "p", "--out", out, "--reps", "200",
+                "--write", page)
+        self.assert_ok(r)
+        self.assertNotIn("| IQM over runs |", r.stdout)
+        with open(page) as f:
+            text = f.read()
+        self.assertTrue(text.startswith("before\n<!-- plot-ledger:p:begin -->\n"))
+        self.assertTrue(text.endswith("<!-- plot-ledger:p:end -->\nafter\n"))
+        self.assertNotIn("stale", text)
+        self.assertIn("| IQM over runs |", text)
+        # a page without the protocol's block, or no page, is a one-line error
+        write(page, "no markers\n")
+        self.assert_user_error(run("plot-ledger.py", "--ledger", ledger, "--protocol", "p", "--out", out,
+                                   "--reps", "200", "--write", page), "plot-ledger:p:begin")
+        self.assert_user_error(run("plot-ledger.py", "--ledger", ledger, "--protocol", "p", "--out", out,
+                                   "--write", os.path.join(self.tmp, "none.md")), "none.md")
+        with open(page) as f:
+            self.assertEqual(f.read(), "no markers\n")
+
     def test_ledger_of_old_records_only(self):
         ledger, out = os.path.join(self.tmp, "runs"), os.path.join(self.tmp, "img")
         make_ledger(ledger)
