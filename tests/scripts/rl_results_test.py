@@ -105,6 +105,17 @@ class RLResultsTest(unittest.TestCase):
         # the full tables follow the summary, as before
         self.assertIn("| hopper-medium | 49.2 | 3600: 61.0 ± 1.0 (2) | 1800: 31.0 ± 1.0 (2) |", out)
 
+    def test_flow_minus_softmax_pairs_seeds(self):
+        # walker2d-medium: Flowformer-DT has seeds 0 and 1, softmax-DT seed 0 alone; the difference is
+        # taken on seed 0 (46.9 - 44.9), not on Flowformer-DT's two-seed mean (56.9 - 44.9)
+        self.put("fast-cpu-10k", record("walker2d", "medium", "flow", 1, 66.9, 50.0))
+        self.put("fast-cpu-10k", record("walker2d", "medium", "softmax", 0, 44.9, 40.0))
+        out = self.run_script(self.runs, self.data).stdout
+        self.assertEqual(self.rows(out, "walker2d-medium")[0][2:4], ["56.9 ± 10.0 (2 seeds)", "44.9 (seed 0)"])
+        self.assertEqual(self.rows(out, "walker2d-medium")[-1][-1], "+2.0")
+        self.assertIn("averaged over the 2 dataset(s) where both ran: +5.5 normalized points, on the seeds "
+                      "both ran", out)
+
     def test_checks_not_run_yet(self):
         out = self.run_script("--checks", self.runs, self.data).stdout
         for check in ("+ema", "+lr3e-4", "+lr1e-4", "+bf16", "@rows-1000000"):
