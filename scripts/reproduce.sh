@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduce docs/results.md (RL): make the datasets, train Flowformer-DT and softmax-DT with a
-# CPU protocol (configs/dt/fast-cpu.yaml, fast-cpu-10k.yaml or fast-cpu-20k.yaml), evaluate the last checkpoint, and tabulate.
+# CPU protocol (configs/dt/fast-cpu.yaml, fast-cpu-10k.yaml, fast-cpu-20k.yaml or fast-cpu-100k.yaml), evaluate the last checkpoint, and tabulate.
 #
 #   scripts/reproduce.sh [BUILD_DIR]            (default: build; build it first)
 #
@@ -13,7 +13,7 @@
 # OpenBLAS thread), so on 2 cores start it twice: each instance locks the run it works on (flock)
 # and the other takes the next one. Environment knobs:
 #   FLOWRL_PROTOCOL=fast-cpu   the overlay configs/dt/<protocol>.yaml; runs go to runs/<protocol>/
-#                              (fast-cpu: 5k updates; fast-cpu-10k: 10k; fast-cpu-20k: 20k)
+#                              (fast-cpu: 5k updates; fast-cpu-10k: 10k; fast-cpu-20k: 20k; fast-cpu-100k: 100k)
 #   FLOWRL_SEEDS="0 1 2"      seeds per configuration (default "0 1")
 #   FLOWRL_ENVS="hopper ..."   envs (default: hopper halfcheetah walker2d)
 #   FLOWRL_DATASETS="medium medium-expert mixed"
@@ -38,7 +38,7 @@ backbones=${FLOWRL_BACKBONES:-"flow softmax"}
 rows=${FLOWRL_ROWS:-200000}
 protocol=${FLOWRL_PROTOCOL:-fast-cpu}
 overlay=configs/dt/$protocol.yaml
-[ -f "$overlay" ] || { echo "reproduce.sh: FLOWRL_PROTOCOL=$protocol: no $overlay (fast-cpu, fast-cpu-10k or fast-cpu-20k)" >&2; exit 2; }
+[ -f "$overlay" ] || { echo "reproduce.sh: FLOWRL_PROTOCOL=$protocol: no $overlay (fast-cpu, fast-cpu-10k, fast-cpu-20k or fast-cpu-100k)" >&2; exit 2; }
 overlays=(--config "$overlay")
 run_set=$protocol
 if [ -n "${FLOWRL_CHECK:-}" ]; then
