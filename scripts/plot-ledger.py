@@ -24,7 +24,13 @@ The headline target is the higher one of each env (hopper 3600, halfcheetah 1200
 The aggregates use the datasets where both backbones have runs; the bootstrap resamples runs with
 replacement within each dataset (the strata), keeps the number of runs per dataset, and pools them, so
 every run counts once. The IQM is the mean of the middle half of the pooled runs' scores (a quarter,
-rounded down, cut at each end). Needs numpy and matplotlib (Debian: python3-matplotlib python3-numpy).
+rounded down, cut at each end).
+
+--against PROTOCOL2 compares two protocols of the ledger, e.g. the whole-episode agent with K = 20:
+    python3 scripts/plot-ledger.py --protocol fast-cpu-10k+episode --against fast-cpu-10k --backbones flow
+Each (protocol, backbone) is then a group of its own ('Flowformer-DT (fast-cpu-10k)'), only the nine
+datasets of record count (hopper, halfcheetah, walker2d x medium, medium-expert, mixed), and the files
+and the Markdown block are named PROTOCOL-vs-PROTOCOL2. --backbones flow keeps one backbone. Needs numpy and matplotlib (Debian: python3-matplotlib python3-numpy).
 """
 import argparse
 import glob
@@ -54,6 +60,12 @@ def parse_args(argv):
                    help="folder for the PNGs (default: the repository's docs/img)")
     p.add_argument("--reps", type=int, default=10000, help="bootstrap resamples (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap random seed (default: %(default)s)")
+    p.add_argument("--against", metavar="PROTOCOL",
+                   help="compare PROTOCOL's runs with this protocol's (e.g. --protocol fast-cpu-10k+episode "
+                        "--against fast-cpu-10k): each (protocol, backbone) is a group of its own, the files are "
+                        "ledger-PROTOCOL-vs-AGAINST-*.png and the block plot-ledger:PROTOCOL-vs-AGAINST")
+    p.add_argument("--backbones", metavar="LIST",
+                   help="keep only these backbones, comma-separated (e.g. flow); default: all")
     p.add_argument("--write", metavar="FILE.md",
                    help="replace the plot-ledger:PROTOCOL block of FILE.md with the table instead of printing it")
     args = p.parse_args(argv)
@@ -217,7 +229,16 @@ def dataset_order(records):
 
 def backbone_order(records):
     present = {r["backbone"] for r in records}
-    return [b for b in BACKBONES if b in present] + sorted(present - set(BACKBONES))
+    known = [b for b in BACKBONES if b in present]
+    # --against groups 'BACKBONE@PROTOCOL': the compared protocol first (records come in that order),
+    # flow before softmax within each
+    protocols = list(dict.fromkeys(r["backbone"].partition("@")[2] for r in records if "@" in r["backbone"]))
+
+    def rank(group):
+        base, _, protocol = group.partition("@")
+        return (protocols.index(protocol) if protocol in protocols else len(protocols),
+                BACKBONES.index(base) if base in BACKBONES else len(BACKBONES), group)
+    return known + sorted(present - set(BACKBONES), key=rank)
 
 
 def plural(n, word):
@@ -225,11 +246,32 @@ def plural(n, word):
 
 
 def label(backbone):
-    return pc.LABELS.get(backbone, backbone)
+    """'flow' -> 'Flowformer-DT'; a group of --against, 'flow@fast-cpu-10k' -> 'Flowformer-DT (fast-cpu-10k)'."""
+    base, _, protocol = backbone.partition("@")
+    name = pc.LABELS.get(base, base)
+    return f"{name} ({protocol})" if protocol else name
 
 
 def color(backbone, i=0):
+    if "@" in backbone:  # --against: one colour per group
+        return plt.get_cmap("tab10")(i)
     return pc.COLORS.get(backbone, plt.get_cmap("tab10")(2 + i))
+
+
+def comparison(records, protocol, against_records, against, backbones):
+    """--against and --backbones: the records of both protocols, each backbone renamed to its group
+    'BACKBONE@PROTOCOL', those of other backbones left out; with --against, only the nine datasets of
+    record (the positions-only memory task is compared in docs/recurrent.md)."""
+    keep = set(backbones.split(",")) if backbones else None
+    out = []
+    for recs, proto in ((records, protocol), (against_records or [], against)):
+        for r in recs:
+            if (keep is None or r["backbone"] in keep) and (not against or r["env"] in ENVS):
+                out.append(dict(r, backbone=f"{r['backbone']}@{proto}" if against else r["backbone"]))
+    if not out:
+        raise pc.UserError(f"--backbones {backbones}: no record of that backbone in {protocol}"
+                           + (f" or {against}" if against else ""))
+    return out
 
 
 # ------------------------------------------------------------------------------------------------
@@ -360,7 +402,7 @@ def aggregates(records, data, reps, seed):
     tasks = [k for k in dataset_order(records)
              if all(any((r["env"], r["dataset"], r["backbone"]) == k + (b,) for r in records) for b in backbones)]
     if not tasks:
-        raise pc.UserError("no dataset has runs of every backbone "
+        raise pc.UserError("no dataset has runs of every backbone (or --against group) "
                            f"({', '.join(label(b) for b in backbones)}); nothing to aggregate")
     rng = np.random.default_rng(seed)
     out = {"tasks": tasks, "backbones": backbones, "per": {}}
@@ -422,7 +464,7 @@ def plot_aggregate(agg, protocol, path):
     return pc.save(fig, path, PROGRAM)
 
 
-def markdown(agg, protocol, reps):
+def markdown(agg, protocol, reps, command=None):
     backbones = agg["backbones"]
     per = agg["per"]
     pair = len(backbones) == 2
@@ -438,11 +480,12 @@ def markdown(agg, protocol, reps):
     seeds = plural(max(counts), "seed") if min(counts) == max(counts) else f"{min(counts)}-{max(counts)} seeds"
     lines = []
     tasks = ", ".join(f"{e}-{d}" for e, d in agg["tasks"])
-    where = "where both backbones ran" if pair else "with runs"
+    what = "backbones" if all("@" not in b for b in backbones) else "groups"
+    where = f"where both {what} ran" if pair else f"where every {what[:-1]} has runs"
     lines.append(f"Aggregates of `{protocol}` over the {plural(len(agg['tasks']), 'dataset')} {where} "
                  f"({tasks}): normalized score at the headline target (hopper 3600, halfcheetah 12000, "
                  f"walker2d 5000). Brackets: 95% stratified-bootstrap intervals ({reps} resamples of the runs "
-                 f"within each dataset; `scripts/plot-ledger.py --protocol {protocol}`). The bootstrap "
+                 f"within each dataset; `scripts/plot-ledger.py {command or '--protocol ' + protocol}`). The bootstrap "
                  f"resamples seeds, not datasets: with {seeds} per dataset the intervals "
                  f"show the spread between seeds only, and a dataset with one seed adds none.")
     lines.append("")
@@ -467,7 +510,7 @@ def markdown(agg, protocol, reps):
         d_mean, d_iqm = a["task_mean"] - c["task_mean"], a["iqm"] - c["iqm"]
         lo, hi = interval(a["iqm_boot"] - c["iqm_boot"])
         same = (d_mean > 0) == (d_iqm > 0)
-        verdict = ("the interval of the IQM difference holds 0, so these runs do not separate the backbones"
+        verdict = (f"the interval of the IQM difference holds 0, so these runs do not separate the {what}"
                    if lo <= 0 <= hi else "the interval of the IQM difference excludes 0")
         lines.append("")
         lines.append(f"{label(backbones[0])} minus {label(backbones[1])}: {d_mean:+.1f} by the plain mean, "
@@ -481,14 +524,23 @@ def main(argv=None):
     np, plt = pc.setup(PROGRAM)
     records = load_ledger(args.ledger, args.protocol)
     data = load_data(args.ledger, args.protocol)
-    stem = os.path.join(args.out, f"ledger-{args.protocol}")
-    plot_datasets(records, data, args.protocol, stem + "-datasets.png")
-    if plot_curves(records, data, args.protocol, stem + "-curves.png") is None:
-        pc.warn(PROGRAM, f"no record of {args.protocol} keeps periodic evaluations (records copied from old "
+    name = args.protocol
+    if args.against or args.backbones:
+        against = load_ledger(args.ledger, args.against) if args.against else None
+        records = comparison(records, args.protocol, against, args.against, args.backbones)
+        if args.against:
+            name = f"{args.protocol}-vs-{args.against}"
+    stem = os.path.join(args.out, f"ledger-{name}")
+    title = name.replace("-vs-", " vs ")
+    plot_datasets(records, data, title, stem + "-datasets.png")
+    if plot_curves(records, data, title, stem + "-curves.png") is None:
+        pc.warn(PROGRAM, f"no record of {name} keeps periodic evaluations (records copied from old "
                          f"tables keep only scores); {os.path.basename(stem)}-curves.png left out")
     agg = aggregates(records, data, args.reps, args.seed)
-    plot_aggregate(agg, args.protocol, stem + "-aggregate.png")
-    emit(markdown(agg, args.protocol, args.reps), args.write, f"plot-ledger:{args.protocol}", PROGRAM)
+    plot_aggregate(agg, title, stem + "-aggregate.png")
+    command = f"--protocol {args.protocol}" + (f" --against {args.against}" if args.against else "") + (
+        f" --backbones {args.backbones}" if args.backbones else "")
+    emit(markdown(agg, title, args.reps, command), args.write, f"plot-ledger:{name}", PROGRAM)
     return 0
 
 

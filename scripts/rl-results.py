@@ -36,11 +36,18 @@ and DATA_DIR's statistics into the ledger (scripts/reproduce.sh does so after ea
 are made from the ledger and RUNS_DIR together; a run folder wins over its ledger record.
 --ledger DIR reads and writes another ledger than docs/runs/ (the tests use a temporary one).
 
+--episode prints the whole-episode comparison instead (issue #33): PROTOCOL+episode's Flowformer-DT
+(recurrent acting) and softmax-DT (window acting) against PROTOCOL's K = 20 Flowformer-DT at the headline
+target: a summary table with the data and the bar; whole-episode minus K = 20 per dataset with the
+standard error of the difference over seeds and how many datasets lie beyond two standard errors each
+way; and whole-episode Flowformer-DT minus softmax-DT where both ran.
+
 With --write, the output replaces the text between `<!-- rl-results:PROTOCOL:begin -->` and
 `<!-- rl-results:PROTOCOL:end -->` in FILE.md, where PROTOCOL is the name of RUNS_DIR (fast-cpu,
 fast-cpu-10k, fast-cpu-20k), and, where FILE.md has them, the blocks
 `<!-- rl-results:PROTOCOL:summary:begin/end -->` (the summary) and
-`<!-- rl-results:PROTOCOL:checks:begin/end -->` (the protocol checks). With --checks and --write,
+`<!-- rl-results:PROTOCOL:checks:begin/end -->` (the protocol checks) and
+`<!-- rl-results:PROTOCOL:episode:begin/end -->` (the whole-episode comparison). With --checks and --write,
 only the checks block is written (and FILE.md must have it). So one command writes every table of a
 protocol:  python3 scripts/rl-results.py --write docs/results.md runs/fast-cpu-10k
 Standard library only.
@@ -80,11 +87,16 @@ CHECKS = [("ema", "weight average, train.ema_decay 0.999: the average is scored 
           ("lr1e-4", "peak learning rate 1e-4, the DT paper's (protocol: 1e-3)"),
           ("bf16", "bf16 mixed precision (docs/precision.md); the base runs are fp32"),
           ("episode", "whole-episode context (model.context: episode, docs/recurrent.md), 2-4 episodes per update; "
-                      "the base runs have K = 20"),
+                      "the base runs have K = 20; softmax-DT acts through its window"),
           ("context100", "context K = 100, 13 windows per update (base: K = 20, 64 windows)")]
 # Checks that run one backbone: a whole-episode model acts through Flow-Attention's recurrent state
 # (softmax has none), and the memory task compares contexts of Flowformer-DT (docs/recurrent.md).
-CHECK_BACKBONES = {"episode": ["flow"], "context100": ["flow"]}
+CHECK_BACKBONES = {"context100": ["flow"]}
+# The whole-episode comparison (--episode): the check folder PROTOCOL+EPISODE_CHECK against PROTOCOL's
+# K = 20 Flowformer-DT runs; whole-episode softmax-DT acts through its window (it has no recurrent state).
+EPISODE_CHECK = "episode"
+# The whole-episode softmax-DT runs issue #33 names (the rest of the datasets if the cores allow).
+EPISODE_SOFTMAX_OF_RECORD = (("hopper", "mixed", 0), ("hopper", "mixed", 1), ("walker2d", "mixed", 0))
 # The data-size check (reproduce.sh FLOWRL_ROWS=N): D4RL's size of a medium file.
 CHECK_ROWS = 1000000
 # Where a check runs first (issue 17): walker2d-medium, seed 0, both backbones.
@@ -590,6 +602,115 @@ def checks_report(protocol, base_runs, runs_root, data):
     return "\n".join(out) + "\n"
 
 
+def seed_se(values):
+    """The standard error of a mean over seeds (sample std / sqrt(n)); None for fewer than 2 seeds."""
+    return statistics.stdev(values) / len(values) ** 0.5 if len(values) > 1 else None
+
+
+def episode_report(protocol, base_runs, runs_root, data_score):
+    """The whole-episode tables (--episode): PROTOCOL+episode's Flowformer-DT and softmax-DT against
+    PROTOCOL's K = 20 Flowformer-DT, at the headline target, over the seeds of record."""
+    folder = f"{protocol}+{EPISODE_CHECK}"
+    we = check_runs(folder, runs_root)
+
+    def seeded(runs, env, dset, backbone):
+        high = targets_of(env)[0]
+        return {r["seed"]: r["scores"][high] for r in runs.get((env, dset, backbone), [])
+                if high in r["scores"] and r["seed"] in SEEDS_OF_RECORD}
+
+    def text(scores):
+        if not scores:
+            return "not run yet"
+        m, sd = summary(list(scores.values()))
+        if len(scores) == 1:
+            return f"{m:.1f} (seed {next(iter(scores))})"
+        return f"{m:.1f} ± {sd:.1f} ({len(scores)} seeds)"
+
+    out = ["| dataset | data | bar | K = 20 Flowformer-DT | whole-episode Flowformer-DT | whole-episode softmax-DT | "
+           "bar met by whole-episode Flowformer-DT? |", "|---|---|---|---|---|---|---|"]
+    rows, met, missed = [], [], []
+    for env in ENVS:
+        for dset in DATASETS:
+            k20, wf, ws = (seeded(base_runs, env, dset, "flow"), seeded(we, env, dset, "flow"),
+                           seeded(we, env, dset, "softmax"))
+            bar, what = bar_of(env, dset, data_score)
+            verdict = "not run yet"
+            if wf and bar is not None:
+                ok = statistics.mean(wf.values()) >= bar
+                verdict = "yes" if ok else "**no**"
+                (met if ok else missed).append(f"{env}-{dset}")
+                if len(wf) < len(SEEDS_OF_RECORD):
+                    verdict += f" ({len(wf)} of {len(SEEDS_OF_RECORD)} seeds)"
+            bar_text = "–" if bar is None else f"{bar:.1f} ({what})"
+            out.append(f"| {env}-{dset} | {fmt(data_score(env, dset))} | {bar_text} | {text(k20)} | {text(wf)} | "
+                       f"{text(ws)} | {verdict} |")
+            rows.append((f"{env}-{dset}", k20, wf, ws))
+    out.append("")
+    line = f"Whole-episode Flowformer-DT meets the bar on {len(met)} of the {len(met) + len(missed)} datasets run"
+    if met:
+        line += f" ({', '.join(met)})"
+    if missed:
+        line += f" and misses it on {len(missed)} ({', '.join(missed)})"
+    out.append(line + ".")
+    named = sum(1 for env, dset, seed in EPISODE_SOFTMAX_OF_RECORD if seed in seeded(we, env, dset, "softmax"))
+    out.append(f"Whole-episode runs in the ledger (`docs/runs/{folder}/`): Flowformer-DT "
+               f"{sum(len(r[2]) for r in rows)} of {len(rows) * len(SEEDS_OF_RECORD)} ({len(rows)} datasets x seeds "
+               f"{', '.join(map(str, SEEDS_OF_RECORD))}); softmax-DT {sum(len(r[3]) for r in rows)}, {named} of the "
+               f"{len(EPISODE_SOFTMAX_OF_RECORD)} of record ("
+               + ", ".join(f"{e}-{d} seed {s}" for e, d, s in EPISODE_SOFTMAX_OF_RECORD) + ").")
+
+    out.append("")
+    out.append("Whole-episode minus K = 20 (Flowformer-DT, headline target), on the seeds both ran. SE: the "
+               "standard error of the difference of the two means over seeds, sqrt(s1²/n1 + s2²/n2) with each "
+               "agent's sample std over its seeds. With 2 seeds each it rests on one degree of freedom per "
+               "agent: read it as a rough scale, together with the per-seed differences.")
+    out.append("")
+    out.append("| dataset | seeds | whole episode | K = 20 | difference | SE | difference / SE | per-seed differences |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    above, below, within, no_se = [], [], [], []
+    for name, k20, wf, _ in rows:
+        seeds = sorted(k20.keys() & wf.keys())
+        if not seeds:
+            out.append(f"| {name} | – | {text(wf)} | {text(k20)} | – | – | – | – |")
+            continue
+        a, b = [wf[s] for s in seeds], [k20[s] for s in seeds]
+        diff = statistics.mean(a) - statistics.mean(b)
+        se_a, se_b = seed_se(a), seed_se(b)
+        se = None if se_a is None or se_b is None else (se_a ** 2 + se_b ** 2) ** 0.5
+        if not se:
+            ratio = "–"
+            no_se.append(name)
+        else:
+            ratio = f"{diff / se:+.1f}"
+            (above if diff > 2 * se else below if diff < -2 * se else within).append(name)
+        out.append(f"| {name} | {', '.join(map(str, seeds))} | {statistics.mean(a):.1f} | {statistics.mean(b):.1f} | "
+                   f"{diff:+.1f} | {fmt(se)} | {ratio} | " + ", ".join(f"{wf[s] - k20[s]:+.1f}" for s in seeds) + " |")
+    out.append("")
+
+    def names(group):
+        return f" ({', '.join(group)})" if group else ""
+    line = (f"Beyond two standard errors: above K = 20 on {len(above)} of the {len(above) + len(below) + len(within)} "
+            f"datasets with at least two seeds of each{names(above)}, below on {len(below)}{names(below)}, within on "
+            f"{len(within)}{names(within)}")
+    if no_se:
+        line += f"; no SE yet (one seed of either): {', '.join(no_se)}"
+    out.append(line + ".")
+
+    out.append("")
+    out.append("Whole-episode Flowformer-DT minus whole-episode softmax-DT (headline target), on the seeds both ran:")
+    out.append("")
+    out.append("| dataset | seeds | Flowformer-DT | softmax-DT | difference | per-seed differences |")
+    out.append("|---|---|---|---|---|---|")
+    both = [(name, wf, ws, sorted(wf.keys() & ws.keys())) for name, _, wf, ws in rows if wf.keys() & ws.keys()]
+    for name, wf, ws, seeds in both:
+        a, b = statistics.mean(wf[s] for s in seeds), statistics.mean(ws[s] for s in seeds)
+        out.append(f"| {name} | {', '.join(map(str, seeds))} | {a:.1f} | {b:.1f} | {a - b:+.1f} | "
+                   + ", ".join(f"{wf[s] - ws[s]:+.1f}" for s in seeds) + " |")
+    if not both:
+        out.append("| (no dataset has both yet) | | | | | |")
+    return "\n".join(out) + "\n"
+
+
 def headline_periodic(evals, env):
     return sorted((e for e in evals or [] if float(e["target"]) == targets_of(env)[0]), key=lambda e: e["step"])
 
@@ -626,7 +747,8 @@ def main():
     argv = sys.argv[1:]
     do_record = "--record" in argv
     do_checks = "--checks" in argv
-    argv = [a for a in argv if a not in ("--record", "--checks")]
+    do_episode = "--episode" in argv
+    argv = [a for a in argv if a not in ("--record", "--checks", "--episode")]
     argv, ledger = take_option(argv, "--ledger")
     if ledger is not None:
         LEDGER, DATA_LEDGER = ledger, os.path.join(ledger, "data.json")
@@ -651,15 +773,21 @@ def main():
         runs_root = os.path.dirname(os.path.normpath(runs_dir)) or "."
         return checks_report(protocol, runs, runs_root, check_data)
 
+    def episode():
+        return episode_report(protocol, runs, os.path.dirname(os.path.normpath(runs_dir)) or ".", data_score)
+
     name = f"rl-results:{protocol}"
     if do_checks:
         emit(checks(), write, name + ":checks", "rl-results.py")
+    elif do_episode:
+        emit(episode(), write, name + ":episode", "rl-results.py")
     elif write is None:
         sys.stdout.write(summary_report(runs, data_score) + "\n" + main_report(runs, data_score))
     else:
         emit(main_report(runs, data_score), write, name, "rl-results.py")
         emit(summary_report(runs, data_score), write, name + ":summary", "rl-results.py", optional=True)
         emit(checks(), write, name + ":checks", "rl-results.py", optional=True)
+        emit(episode(), write, name + ":episode", "rl-results.py", optional=True)
 
 
 if __name__ == "__main__":

@@ -83,7 +83,7 @@ def make_run(folder, final=True, raw=True):
 
 
 def ledger_record(env, dset, backbone, seed, score, new):
-    high, low = {"hopper": (3600, 1800), "walker2d": (5000, 2500)}[env]
+    high, low = {"hopper": (3600, 1800), "hopper-positions": (3600, 1800), "walker2d": (5000, 2500)}[env]
     r = {"name": f"{env}-{dset}-{backbone}-seed{seed}", "env": env, "dataset": dset, "backbone": backbone,
          "seed": seed, "step": 1000, "episodes": 5, "eval_s": 10.0, "train_s": 100.0, "rate": 3.0,
          "scores": {str(high): score, str(low): score - 3}, "per_episode": None, "periodic_evaluations": None}
@@ -274,6 +274,35 @@ class PlotScripts(unittest.TestCase):
         r = run("plot-ledger.py", "--protocol", "fast-cpu-10k", "--out", out, "--reps", "200")
         self.assert_ok(r)
         self.assert_pngs(out, ["ledger-fast-cpu-10k-datasets.png", "ledger-fast-cpu-10k-aggregate.png"])
+
+    def test_ledger_against_another_protocol(self):
+        # --against: each (protocol, backbone) is a group; --backbones flow makes a pair whose difference
+        # is reported; the positions-only memory task is left out of the nine datasets
+        ledger, out = os.path.join(self.tmp, "runs"), os.path.join(self.tmp, "img")
+        make_ledger(ledger, "p")
+        make_ledger(ledger, "p+episode")
+        extra = ledger_record("hopper-positions", "medium", "flow", 0, 30, True)
+        write(os.path.join(ledger, "p+episode", extra["name"] + ".json"), json.dumps(extra))
+        r = run("plot-ledger.py", "--ledger", ledger, "--protocol", "p+episode", "--against", "p", "--backbones",
+                "flow", "--out", out, "--reps", "200")
+        self.assert_ok(r)
+        stem = "ledger-p+episode-vs-p"
+        self.assert_pngs(out, [stem + "-datasets.png", stem + "-curves.png", stem + "-aggregate.png"])
+        self.assertIn("| statistic | Flowformer-DT (p+episode) (3 runs) | Flowformer-DT (p) (3 runs) | "
+                      "Flowformer-DT (p+episode) − Flowformer-DT (p) |", r.stdout)
+        self.assertIn("over the 2 datasets where both groups ran (hopper-medium, walker2d-medium)", r.stdout)
+        self.assertIn("`scripts/plot-ledger.py --protocol p+episode --against p --backbones flow`", r.stdout)
+        self.assertIn("+0.0 by the plain mean", r.stdout)  # the same records on both sides
+        # without --backbones: four groups, no pair
+        r = run("plot-ledger.py", "--ledger", ledger, "--protocol", "p+episode", "--against", "p", "--out", out,
+                "--reps", "200")
+        self.assert_ok(r)
+        self.assertIn("softmax-DT (p) (3 runs)", r.stdout)
+        self.assertNotIn(" − ", r.stdout)
+        self.assert_user_error(run("plot-ledger.py", "--ledger", ledger, "--protocol", "p+episode", "--against", "q",
+                                   "--out", out), "no such folder")
+        self.assert_user_error(run("plot-ledger.py", "--ledger", ledger, "--protocol", "p", "--backbones", "lstm",
+                                   "--out", out), "--backbones lstm")
 
     def test_ledger_errors(self):
         ledger = os.path.join(self.tmp, "runs")

@@ -171,10 +171,13 @@ class RLResultsTest(unittest.TestCase):
         self.assertNotIn("Traceback", out)
         episode = self.rows(out, "+episode")
         self.assertEqual(episode[0][-1], "2")
-        # one backbone: a whole-episode model acts through the recurrent state, which softmax lacks
+        # both backbones: whole-episode softmax-DT (acting through its window) is a row of its own
         self.assertEqual([r[1:8] for r in episode[1:]],
                          [["hopper-medium", "Flowformer-DT", "0", "3600: 70.0", "60.0", "+10.0", "1800: 35.0"],
-                          ["hopper-positions-medium", "Flowformer-DT", "0", "3600: 40.0", "20.0", "+20.0", "1800: 25.0"]])
+                          ["hopper-medium", "softmax-DT", "0", "3600: not run yet", "50.0", "–", "1800: not run yet"],
+                          ["hopper-positions-medium", "Flowformer-DT", "0", "3600: 40.0", "20.0", "+20.0", "1800: 25.0"],
+                          ["hopper-positions-medium", "softmax-DT", "0", "3600: not run yet", "not in the ledger", "–",
+                           "1800: not run yet"]])
         self.assertEqual([r[1:7] for r in self.rows(out, "+context100")[1:]],
                          [["hopper-positions-medium", "Flowformer-DT", "0", "3600: 30.0", "20.0", "+10.0"]])
         # the protocol's tables leave the memory task to the checks
@@ -183,10 +186,43 @@ class RLResultsTest(unittest.TestCase):
         # nor counts it among the runs of record (the 5 of setUp)
         self.assertIn("Runs in the ledger: 5 of the 36 of record", out)
 
+    def test_episode_report(self):
+        # whole episode against K 20 (setUp: hopper-medium flow 60.0, 62.0; walker2d-medium flow seed 0 46.9)
+        for seed, high in ((0, 70.0), (1, 74.0)):
+            self.put("fast-cpu-10k+episode", record("hopper", "medium", "flow", seed, high, 30.0))
+        self.put("fast-cpu-10k+episode", record("hopper", "medium", "softmax", 0, 65.0, 30.0))
+        self.put("fast-cpu-10k+episode", record("walker2d", "medium", "flow", 0, 40.0, 30.0))
+        self.put("fast-cpu-10k+episode", record("hopper-positions", "medium", "flow", 0, 40.0, 25.0))  # not of the nine
+        out = self.run_script("--episode", self.runs, self.data).stdout
+        self.assertNotIn("Traceback", out)
+        self.assertEqual(self.rows(out, "hopper-medium")[0],
+                         ["hopper-medium", "49.2", "49.2 (data average)", "61.0 ± 1.0 (2 seeds)", "72.0 ± 2.0 (2 seeds)",
+                          "65.0 (seed 0)", "yes"])
+        self.assertEqual(self.rows(out, "walker2d-medium")[0][3:],
+                         ["46.9 (seed 0)", "40.0 (seed 0)", "not run yet", "**no** (1 of 2 seeds)"])
+        self.assertEqual(self.rows(out, "hopper-positions-medium"), [])
+        self.assertIn("meets the bar on 1 of the 2 datasets run (hopper-medium) and misses it on 1 (walker2d-medium)", out)
+        self.assertIn("Flowformer-DT 3 of 18 (9 datasets x seeds 0, 1); softmax-DT 1, 0 of the 3 of record", out)
+        # the difference: +11.0 with SE sqrt(2.83^2/2 + 1.41^2/2) = sqrt(4 + 1) = 2.2 (sample stds over the seeds)
+        diff = self.rows(out, "hopper-medium")[1]
+        self.assertEqual(diff, ["hopper-medium", "0, 1", "72.0", "61.0", "+11.0", "2.2", "+4.9", "+10.0, +12.0"])
+        self.assertEqual(self.rows(out, "walker2d-medium")[1][4:], ["-6.9", "–", "–", "-6.9"])
+        self.assertIn("above K = 20 on 1 of the 1 datasets with at least two seeds of each (hopper-medium), below on 0, "
+                      "within on 0; no SE yet (one seed of either): walker2d-medium.", out)
+        # whole-episode Flowformer-DT minus softmax-DT on seed 0
+        self.assertEqual(self.rows(out, "hopper-medium")[2], ["hopper-medium", "0", "70.0", "65.0", "+5.0", "+5.0"])
+        # a difference within two SE counts as within; one beyond below, as below
+        self.put("fast-cpu-10k+episode", record("hopper", "medium", "flow", 1, 50.0, 30.0))  # 70, 50: SE 10.1
+        self.put("fast-cpu-10k", record("walker2d", "medium", "flow", 1, 47.1, 43.0))
+        self.put("fast-cpu-10k+episode", record("walker2d", "medium", "flow", 1, 40.2, 30.0))
+        out = self.run_script("--episode", self.runs, self.data).stdout
+        self.assertIn("above K = 20 on 0 of the 2 datasets with at least two seeds of each, below on 1 "
+                      "(walker2d-medium), within on 1 (hopper-medium).", out)
+
     def test_write_blocks(self):
         md = os.path.join(self.tmp, "results.md")
         blocks = "".join(f"<!-- rl-results:fast-cpu-10k{b}:begin -->\nOLD-TEXT\n<!-- rl-results:fast-cpu-10k{b}:end -->\n"
-                         for b in (":summary", "", ":checks"))
+                         for b in (":summary", "", ":checks", ":episode"))
         write(md, "# Results\n" + blocks + "tail\n")
         self.run_script("--write", md, self.runs, self.data)
         with open(md) as f:
@@ -195,6 +231,7 @@ class RLResultsTest(unittest.TestCase):
         self.assertIn("| dataset | data | Flowformer-DT | softmax-DT | bar | met? |", text)
         self.assertIn("| run | last step |", text)
         self.assertIn("| +bf16 | walker2d-medium | Flowformer-DT | 0 | 5000: not run yet |", text)
+        self.assertIn("| dataset | data | bar | K = 20 Flowformer-DT | whole-episode Flowformer-DT |", text)
         self.assertTrue(text.endswith("tail\n"))
         # the summary and checks blocks are optional; the main block is not
         write(md, "<!-- rl-results:fast-cpu-10k:begin -->\n<!-- rl-results:fast-cpu-10k:end -->\n")
