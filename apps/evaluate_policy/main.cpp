@@ -119,6 +119,7 @@ struct CheckpointArgs {
   int64_t torch_threads = 0;  // 0: the run's train.threads
   int64_t blas_threads = 0;   // 0: the run's train.blas_threads
   std::string precision;      // empty: the run's train.precision
+  std::string acting = "auto";
 };
 
 po::options_description checkpoint_options(CheckpointArgs& a) {
@@ -135,7 +136,12 @@ po::options_description checkpoint_options(CheckpointArgs& a) {
        "and the episodes diverge (the JSON records both counts)")
       ("precision", po::value(&a.precision),
        "fp32 or bf16: the forward passes' precision (default: the run's train.precision, so the run's own "
-       "eval-final.json is reproduced); a checkpoint evaluates in either");
+       "eval-final.json is reproduced); a checkpoint evaluates in either")
+      ("acting", po::value(&a.acting)->default_value("auto"),
+       "auto, window or recurrent. auto: a Flow-Attention model whose context covers the episode (model.context: "
+       "episode, or a number >= max_ep_len) acts through its recurrent state, at a cost per step that does not grow "
+       "with the episode; every other model through its K-step window. window forces the window (the same actions, "
+       "up to float rounding, at a cost that grows with the window). The JSON records which way it acted");
   return d;
 }
 
@@ -235,6 +241,7 @@ int run_checkpoint(EvalArgs args, const CheckpointArgs& c, const VideoArgs& vide
   check_thread_count(c.torch_threads, 0, "--torch-threads", "the run's train.threads");
   check_thread_count(c.blas_threads, 0, "--blas-threads", "the run's train.blas_threads");
   for (double target : c.targets) check_target_return(target, "--target-return");
+  const auto acting = parse_acting(c.acting, "--acting");
   const auto device = parse_device(c.device);
   auto agent = load_agent(c.run_dir, device);
   if (!c.precision.empty()) agent.config.train.precision = parse_precision(c.precision, "--precision");
@@ -250,6 +257,10 @@ int run_checkpoint(EvalArgs args, const CheckpointArgs& c, const VideoArgs& vide
   if (spec.name != trained.dataset.env)
     std::cout << "note: " << c.run_dir << " was trained on " << trained.dataset.env << "; evaluating on " << spec.name
               << "\n";
+  const bool recurrent = resolve_acting(agent.config.model, acting);  // refused before any episode runs
+  std::cout << "evaluate-policy: acting through the " << (recurrent ? "recurrent state" : "window") << " (context "
+            << agent.config.model.context() << " steps, max_ep_len " << agent.config.model.max_ep_len() << ", "
+            << (agent.config.model.attention() == AttentionKind::kFlow ? "Flow" : "softmax") << " attention; --acting " << c.acting << ")\n";
   const auto recorder = make_recorder(video, args);
   const int64_t torch_threads = c.torch_threads > 0 ? c.torch_threads : agent.config.train.threads;
   const int64_t blas_threads = c.blas_threads > 0 ? c.blas_threads : agent.config.train.blas_threads;
@@ -262,7 +273,7 @@ int run_checkpoint(EvalArgs args, const CheckpointArgs& c, const VideoArgs& vide
   const std::string weights = weights_label(agent.averaged);
   std::vector<TargetEvaluation> evals;
   for (double target : targets) {
-    auto policy = make_policy(agent, target);
+    auto policy = make_policy(agent, target, recurrent ? Acting::kRecurrent : Acting::kWindow);
     std::ostringstream t;
     t << target;
     std::cout << "== target return " << t.str() << "\n";
@@ -272,7 +283,8 @@ int run_checkpoint(EvalArgs args, const CheckpointArgs& c, const VideoArgs& vide
                                                {"target_return", t.str()},
                                                {"torch_threads", std::to_string(torch_threads)},
                                                {"blas_threads", std::to_string(blas_threads)},
-                                               {"precision", precision_name(precision)}};
+                                               {"precision", precision_name(precision)},
+                                               {"acting", acting_name(policy.recurrent())}};
     evals.push_back(TargetEvaluation{target, evaluate_once(args, policy, info, /*all_at_once=*/true, recorder.get())});
   }
   close_recorder(recorder.get());

@@ -176,6 +176,63 @@ TEST_CASE("train-agent trains a run and evaluate-policy --checkpoint reproduces 
   CHECK(r.code != 0);
   CHECK_THAT(r.output, Contains(tmp.file("missing")));
 }
+TEST_CASE("evaluate-policy acts through the recurrent state when the model's context covers the episode",
+          "[agent][apps][recurrent]") {
+  // model.context: 1000 spelled as a number (not `episode`): a Flow-Attention model that covers the
+  // episode acts recurrently by default, --acting window forces the window, and the JSON says which
+  test::TempDir tmp;
+  const auto dataset = test::write_synthetic_hopper(tmp);
+  {
+    std::ofstream cfg(tmp.file("tiny.yaml"));
+    cfg << test::tiny_config_yaml(dataset, 2);
+  }
+  const auto run_dir = tmp.file("run");
+  auto r = test::run_command(kTrain + " --config " + tmp.file("tiny.yaml") + " --set model.context=1000 " +
+                                 "--set model.layers=1 --set eval.final_episodes=2 --no-progress --out " + run_dir,
+                             tmp.file("log"));
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(read(run_dir + "/eval-final.json"), Contains("\"acting\": \"recurrent\""));
+  const auto evaluate = kEvaluate + " --checkpoint " + run_dir + " --env hopper --episodes 2 --quiet --threads 1";
+  r = test::run_command(evaluate + " --json " + tmp.file("auto.json"), tmp.file("log"));
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.output, Contains("acting through the recurrent state (context 1000 steps, max_ep_len 1000"));
+  const auto by_default = read(tmp.file("auto.json"));
+  CHECK_THAT(by_default, Contains("\"acting\": \"recurrent\""));
+  CHECK(episode_lines(by_default) == episode_lines(read(run_dir + "/eval-final.json")));
+  r = test::run_command(evaluate + " --acting window --json " + tmp.file("window.json"), tmp.file("log"));
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.output, Contains("acting through the window"));
+  const auto window = read(tmp.file("window.json"));
+  CHECK_THAT(window, Contains("\"acting\": \"window\""));
+  // both ways act alike: the same episode lengths (returns may differ in the last digits: float rounding)
+  const auto lengths = [](const std::string& json) {
+    std::string out;
+    for (size_t at = json.find("\"length\": ", json.find("per_episode")); at != std::string::npos;
+         at = json.find("\"length\": ", at + 1))
+      out += json.substr(at, json.find(',', at) - at) + ";";
+    return out;
+  };
+  REQUIRE_FALSE(lengths(window).empty());
+  CHECK(lengths(window) == lengths(by_default));
+
+  // a K-step model acts through its window; forcing the recurrent state on it is refused before any episode
+  const auto short_run = tmp.file("short");
+  r = test::run_command(kTrain + " --config " + tmp.file("tiny.yaml") + " --no-progress --out " + short_run,
+                        tmp.file("log"));
+  REQUIRE(r.code == 0);
+  const auto evaluate_short = kEvaluate + " --checkpoint " + short_run + " --env hopper --episodes 1 --quiet --threads 1";
+  r = test::run_command(evaluate_short + " --json " + tmp.file("short.json"), tmp.file("log"));
+  REQUIRE(r.code == 0);
+  CHECK_THAT(read(tmp.file("short.json")), Contains("\"acting\": \"window\""));
+  r = test::run_command(evaluate_short + " --acting recurrent", tmp.file("log"));
+  CHECK(r.code == 1);
+  CHECK_THAT(r.output, Contains("this model's context is 5 steps"));
+  CHECK_THAT(r.output, !Contains("target return"));
+  r = test::run_command(evaluate_short + " --acting sometimes", tmp.file("log"));
+  CHECK(r.code == 1);
+  CHECK_THAT(r.output, Contains("--acting 'sometimes'"));
+}
 #else
 TEST_CASE("train-agent and evaluate-policy end to end", "[agent][apps]") {
   WARN("train-agent or evaluate-policy not built: skipped");

@@ -120,3 +120,53 @@ TEST_CASE("model.context: episode trains on episode prefixes and evaluates throu
   bad.set("model.context=episodes");
   CHECK_THROWS_WITH(TrainConfig::from(bad), Catch::Matchers::Contains("'model.context' must be a number of steps or `episode`"));
 }
+
+TEST_CASE("acting follows the model: a Flow-Attention model whose context covers the episode acts recurrently",
+          "[agent][recurrent]") {
+  const auto model = [](int64_t context, int64_t max_ep_len, AttentionKind attention) {
+    return DecisionTransformerOptions(5, 2).context(context).max_ep_len(max_ep_len).attention(attention);
+  };
+  // the rule itself: Flow-Attention, and a context that covers max_ep_len (however it was spelled)
+  CHECK(recurrent_by_default(model(1000, 1000, AttentionKind::kFlow)));
+  CHECK(recurrent_by_default(model(2000, 1000, AttentionKind::kFlow)));
+  CHECK_FALSE(recurrent_by_default(model(999, 1000, AttentionKind::kFlow)));
+  CHECK_FALSE(recurrent_by_default(model(20, 1000, AttentionKind::kFlow)));
+  CHECK_FALSE(recurrent_by_default(model(1000, 1000, AttentionKind::kSoftmax)));
+
+  // auto follows the rule, window always wins, recurrent is refused where it would not give the window's actions
+  CHECK(resolve_acting(model(1000, 1000, AttentionKind::kFlow), Acting::kAuto));
+  CHECK_FALSE(resolve_acting(model(20, 1000, AttentionKind::kFlow), Acting::kAuto));
+  CHECK_FALSE(resolve_acting(model(1000, 1000, AttentionKind::kFlow), Acting::kWindow));
+  CHECK(resolve_acting(model(1000, 1000, AttentionKind::kFlow), Acting::kRecurrent));
+  CHECK_THROWS_WITH(resolve_acting(model(1000, 1000, AttentionKind::kSoftmax), Acting::kRecurrent),
+                    Catch::Matchers::Contains("needs a Flow-Attention model"));
+  CHECK_THROWS_WITH(resolve_acting(model(20, 1000, AttentionKind::kFlow), Acting::kRecurrent),
+                    Catch::Matchers::Contains("this model's context is 20 steps"));
+  CHECK(parse_acting("auto", "--acting") == Acting::kAuto);
+  CHECK(parse_acting("window", "--acting") == Acting::kWindow);
+  CHECK(parse_acting("recurrent", "--acting") == Acting::kRecurrent);
+  CHECK_THROWS_WITH(parse_acting("recurent", "--acting"), Catch::Matchers::Contains("--acting 'recurent'"));
+
+  // a run's config: `model.context: 64` with max_ep_len 64 acts as `model.context: episode` does,
+  // though it trains on uniform-start windows (episode_context stays false)
+  test::TempDir dir;
+  const auto data = test::write_synthetic_hopper(dir, 6, 30);
+  const auto config_with = [&](const std::vector<std::string>& sets) {
+    auto cfg = test::tiny_config(data, 4);
+    for (const auto& s : sets) cfg.set(s);
+    return TrainConfig::from(cfg);
+  };
+  const auto spelled_as_number = config_with({"model.context=64", "model.max_ep_len=64"});
+  CHECK_FALSE(spelled_as_number.episode_context);
+  CHECK(spelled_as_number.acts_recurrently());
+  CHECK(config_with({"model.context=episode", "model.max_ep_len=64"}).acts_recurrently());
+  CHECK_FALSE(config_with({"model.context=63", "model.max_ep_len=64"}).acts_recurrently());
+  CHECK_FALSE(config_with({"model.context=64", "model.max_ep_len=64", "model.attention=softmax"}).acts_recurrently());
+
+  // make_policy() on a loaded run: auto acts recurrently, Acting::kWindow forces the window
+  const auto run = dir.file("run");
+  test::train(data, run, 2, false, {"model.context=64", "model.max_ep_len=64"});
+  const auto agent = load_agent(run);
+  CHECK(make_policy(agent, 100.0).recurrent());
+  CHECK_FALSE(make_policy(agent, 100.0, Acting::kWindow).recurrent());
+}

@@ -272,13 +272,13 @@ LoadedAgent load_agent(const std::string& run_dir, torch::Device device) {
   return agent;
 }
 
-DTPolicy make_policy(const LoadedAgent& agent, double target_return) {
+DTPolicy make_policy(const LoadedAgent& agent, double target_return, Acting acting) {
   DTPolicyOptions options;
   options.target_return = target_return;
   options.reward_scale = agent.config.dataset.reward_scale;
   options.device = agent.device;
   options.precision = agent.config.train.precision;
-  options.recurrent = agent.config.acts_recurrently();
+  options.recurrent = resolve_acting(agent.config.model, acting);
   return DTPolicy(agent.model, agent.normalizer, options);
 }
 

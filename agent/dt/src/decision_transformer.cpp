@@ -30,6 +30,10 @@ FlowformerOptions DecisionTransformerOptions::backbone_options() const {
       .chunk_size(std::min<int64_t>(3 * context_, kMaxChunkTokens));
 }
 
+bool recurrent_by_default(const DecisionTransformerOptions& options) {
+  return options.attention() == AttentionKind::kFlow && options.context() >= options.max_ep_len();
+}
+
 void DecisionTransformerOptions::validate(const std::string& where, const std::string& key_prefix) const {
   const auto name = [&](const char* option) {
     return key_prefix.empty() ? std::string(option) : "'" + key_prefix + option + "'";

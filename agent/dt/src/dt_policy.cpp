@@ -15,6 +15,24 @@ void check_target_return(double target, const std::string& what) {
                ": target returns must be finite numbers within +-", static_cast<int64_t>(kMaxTargetReturn));
 }
 
+Acting parse_acting(const std::string& name, const std::string& what) {
+  if (name == "auto") return Acting::kAuto;
+  if (name == "window") return Acting::kWindow;
+  if (name == "recurrent") return Acting::kRecurrent;
+  fail(what, " '", name, "': use auto (the recurrent state where it gives the window's actions), window or recurrent");
+}
+
+bool resolve_acting(const DecisionTransformerOptions& model, Acting acting) {
+  if (acting == Acting::kWindow) return false;
+  if (acting == Acting::kAuto) return recurrent_by_default(model);
+  FLOWRL_CHECK(model.attention() == AttentionKind::kFlow,
+               "recurrent acting needs a Flow-Attention model; this one uses softmax attention (act through the window)");
+  FLOWRL_CHECK(model.context() >= model.max_ep_len(), "recurrent acting needs a context that covers the episode (",
+               "context >= max_ep_len = ", model.max_ep_len(), "); this model's context is ", model.context(),
+               " steps, so its window drops older steps that the recurrent state would keep (act through the window)");
+  return true;
+}
+
 DTPolicy::DTPolicy(DecisionTransformer model, data::StateNormalizer normalizer, DTPolicyOptions options)
     : model_(std::move(model)), normalizer_(std::move(normalizer)), options_(options) {
   FLOWRL_CHECK(normalizer_.dim() == model_->options.state_dim(), "DTPolicy: the state normalizer has ",

@@ -74,6 +74,7 @@ std::vector<TargetEvaluation> evaluate_targets(DecisionTransformer model, const 
     std::ostringstream t;
     t << target;
     te.result.info["target_return"] = t.str();
+    te.result.info["acting"] = acting_name(options.recurrent);
     out.push_back(std::move(te));
   }
   return out;

@@ -93,8 +93,10 @@ inline const char* weights_label(bool averaged) { return averaged ? "average" : 
 LoadedAgent load_agent(const std::string& run_dir, torch::Device device = torch::kCPU);
 
 /// The policy of a loaded run aiming at `target_return` (raw, in the environment's reward units),
-/// with the run's state normalizer and return-to-go scale, on the agent's device.
-DTPolicy make_policy(const LoadedAgent& agent, double target_return);
+/// with the run's state normalizer and return-to-go scale, on the agent's device. It acts as
+/// `acting` says (resolve_acting(): by default through the recurrent state for a Flow-Attention model
+/// whose context covers the episode, through the window otherwise).
+DTPolicy make_policy(const LoadedAgent& agent, double target_return, Acting acting = Acting::kAuto);
 
 /// The current state of torch's default generator of `device` (CPU, or the CUDA device's, which
 /// drives dropout on the GPU) as hex text, and back.

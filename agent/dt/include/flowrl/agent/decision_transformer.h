@@ -63,6 +63,12 @@ struct DecisionTransformerOptions {
   void validate(const std::string& where = "DecisionTransformer:", const std::string& key_prefix = "") const;
 };
 
+/// True for a Flow-Attention model whose context covers its episode (context >= max_ep_len): its
+/// K-step window never drops a step, so acting through the recurrent state gives the window's actions
+/// at a cost per step that does not grow with t. Such a model acts through the recurrent state by
+/// default, however its context was spelled (`model.context: episode` or a number >= max_ep_len).
+bool recurrent_by_default(const DecisionTransformerOptions& options);
+
 /// Decision Transformer: (R, s, a) tokens -> causal Flowformer -> tanh action head.
 class DecisionTransformerImpl : public torch::nn::Cloneable<DecisionTransformerImpl> {
  public:

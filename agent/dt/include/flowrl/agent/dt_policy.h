@@ -42,6 +42,25 @@ struct DTPolicyOptions {
   bool recurrent = false;
 };
 
+/// How a policy made from a trained run acts (make_policy(), evaluate-policy --acting).
+enum class Acting {
+  kAuto,       ///< recurrent_by_default(model): the recurrent state where it gives the window's actions, else the window
+  kWindow,     ///< the K-step window, always (one forward pass over the last <= K steps per env step)
+  kRecurrent,  ///< the recurrent state; refused for a model where it would not give the window's actions
+};
+
+/// Parses "auto", "window" or "recurrent"; throws flowrl::Error naming `what` (an option) otherwise.
+Acting parse_acting(const std::string& name, const std::string& what);
+
+/// Whether a policy over `model` acts through the recurrent state under `acting`. Throws
+/// flowrl::Error for Acting::kRecurrent on a softmax model (it has no recurrent state) or on a model
+/// whose context is shorter than max_ep_len (its window drops steps the recurrent state would keep,
+/// so it would act on more than it was trained on).
+bool resolve_acting(const DecisionTransformerOptions& model, Acting acting);
+
+/// "recurrent" or "window": how evaluation reports record the way a policy acted.
+inline const char* acting_name(bool recurrent) { return recurrent ? "recurrent" : "window"; }
+
 /// envs::Policy over a trained DecisionTransformer: RTG_0 = target / scale, RTG_{t+1} = RTG_t - r_t / scale,
 /// context = the last <= K steps, timesteps clipped to max_ep_len - 1. A slot's episode runs from
 /// start_episode() to the observe() whose step ends it; act() and observe() on a slot with no
@@ -55,6 +74,9 @@ class DTPolicy : public envs::Policy {
   void start_episode(int64_t slot, uint64_t seed, const envs::Observation& first_observation) override;
   std::vector<envs::Action> act(const envs::ActBatch& batch) override;
   void observe(int64_t slot, const envs::Action& action, const envs::StepResult& result) override;
+
+  /// True when this policy acts through the recurrent state (DTPolicyOptions::recurrent).
+  bool recurrent() const { return options_.recurrent; }
 
  private:
   struct History {

@@ -83,9 +83,10 @@ struct TrainConfig {
   /// window, and evaluations act through the recurrent state (Flow-Attention; docs/recurrent.md).
   bool episode_context = false;
 
-  /// A whole-episode Flow-Attention model acts through its recurrent state (the window's actions at a
-  /// constant cost per step); every other model acts with its K-step window.
-  bool acts_recurrently() const { return episode_context && model.attention() == AttentionKind::kFlow; }
+  /// A Flow-Attention model whose context covers the episode acts through its recurrent state (the
+  /// window's actions at a constant cost per step), whether its config says `episode` or a number >=
+  /// max_ep_len (recurrent_by_default()); every other model acts with its K-step window.
+  bool acts_recurrently() const { return recurrent_by_default(model); }
 
   /// Reads every section from `cfg` (unknown keys are errors). State/act dims are left at 0 and
   /// filled in from the dataset. Throws flowrl::Error naming the file and key.
