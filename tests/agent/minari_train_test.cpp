@@ -18,6 +18,8 @@
 
 #include "agent_fixtures.h"
 #include "apps_support.h"
+#include "error_of.h"
+#include "scoped_env.h"
 
 using namespace flowrl;
 using Catch::Matchers::Contains;
@@ -27,15 +29,6 @@ namespace {
 const std::string kMinariRoot = std::string(FLOWRL_SOURCE_DIR) + "/tests/fixtures/minari/datasets";
 const std::string kHopper = kMinariRoot + "/flowrl-fixtures/hopper/sac-v0";        // reference scores -10 / 2990
 const std::string kNoRef = kMinariRoot + "/flowrl-fixtures/hopper/sac-noref-v0";   // no reference scores
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 TrainConfig parse(const std::string& yaml) {
   auto cfg = config::Config::parse(yaml, "m.yaml");
@@ -55,19 +48,6 @@ std::optional<std::string> simulated_hopper_v5() {
 
 const char* const kNoEval = "eval:\n  every: 0\n  final_episodes: 0\n";
 
-// MINARI_DATASETS_PATH for a scope
-struct DatasetsRoot {
-  std::optional<std::string> old;
-  explicit DatasetsRoot(const std::string& root) {
-    if (const char* v = std::getenv("MINARI_DATASETS_PATH")) old = v;
-    setenv("MINARI_DATASETS_PATH", root.c_str(), 1);
-  }
-  ~DatasetsRoot() {
-    if (old) setenv("MINARI_DATASETS_PATH", old->c_str(), 1);
-    else unsetenv("MINARI_DATASETS_PATH");
-  }
-};
-
 }  // namespace
 
 TEST_CASE("dataset.path takes a Minari folder and dataset.minari_id an id, the env coming from the metadata",
@@ -81,7 +61,7 @@ TEST_CASE("dataset.path takes a Minari folder and dataset.minari_id an id, the e
   CHECK(c.dataset.env == env);
   CHECK(c.eval.targets == std::vector<double>{3600, 1800});  // Hopper's, for Hopper-v5 too
 
-  DatasetsRoot root(kMinariRoot);
+  test::ScopedEnv root("MINARI_DATASETS_PATH", kMinariRoot);
   auto cfg = config::Config::parse(std::string("dataset:\n  minari_id: flowrl-fixtures/hopper/sac-noref-v0\n") + kNoEval, "m.yaml");
   c = TrainConfig::from(cfg);
   CHECK(c.dataset.minari_id == "flowrl-fixtures/hopper/sac-noref-v0");
@@ -111,30 +91,30 @@ TEST_CASE("a Minari run that would evaluate in an env flowrl does not simulate f
           "[agent][config][minari]") {
   // an env no build of flowrl simulates: refused whenever the run evaluates (periodically or at the end)
   for (const std::string eval : {"eval:\n  every: 0\n", "eval:\n  every: 5\n  final_episodes: 0\n"}) {
-    const auto msg = message_of([&] { parse("dataset:\n  path: " + kHopper + "\n  env: Walker2d-v99\n" + eval); });
+    const auto msg = test::error_of([&] { parse("dataset:\n  path: " + kHopper + "\n  env: Walker2d-v99\n" + eval); });
     CHECK_THAT(msg, Contains("m.yaml: the Minari dataset " + kHopper + " is for env 'Walker2d-v99' (key 'dataset.env')") &&
                         Contains("which flowrl does not simulate (known: ") && Contains("halfcheetah") &&
                         Contains("Set eval.every: 0 and eval.final_episodes: 0 to train without evaluating"));
   }
   CHECK(parse("dataset:\n  path: " + kHopper + "\n  env: Walker2d-v99\n" + kNoEval).dataset.env == "Walker2d-v99");
   // the dataset's own env: refused as long as flowrl has no Hopper-v5
-  const auto msg = message_of([&] { parse("dataset:\n  path: " + kHopper + "\n"); });
+  const auto msg = test::error_of([&] { parse("dataset:\n  path: " + kHopper + "\n"); });
   if (simulated_hopper_v5()) {
     CHECK(msg.empty());
   } else {
     CHECK_THAT(msg, Contains("is for env 'Hopper-v5' (its metadata's env_spec), which flowrl does not simulate"));
   }
   // one dataset key, not two; none is an error naming both
-  CHECK_THAT(message_of([&] { parse("dataset:\n  path: " + kHopper + "\n  minari_id: a/b-v0\n" + kNoEval); }),
+  CHECK_THAT(test::error_of([&] { parse("dataset:\n  path: " + kHopper + "\n  minari_id: a/b-v0\n" + kNoEval); }),
              Contains("keys 'dataset.path' and 'dataset.minari_id' both name a dataset"));
-  CHECK_THAT(message_of([&] { parse(std::string("dataset:\n  env: hopper\n") + kNoEval); }),
+  CHECK_THAT(test::error_of([&] { parse(std::string("dataset:\n  env: hopper\n") + kNoEval); }),
              Contains("'dataset.minari_id'") && Contains("key 'dataset.path' is required"));
   // an id that is not there: the resolution's message
-  DatasetsRoot root(kMinariRoot);
-  CHECK_THAT(message_of([&] { parse(std::string("dataset:\n  minari_id: mujoco/hopper/medium-v0\n") + kNoEval); }),
+  test::ScopedEnv root("MINARI_DATASETS_PATH", kMinariRoot);
+  CHECK_THAT(test::error_of([&] { parse(std::string("dataset:\n  minari_id: mujoco/hopper/medium-v0\n") + kNoEval); }),
              Contains("Minari dataset 'mujoco/hopper/medium-v0' not found") && Contains("minari download"));
   // a folder that is no dataset is said so while reading the config
-  CHECK_THAT(message_of([&] { parse("dataset:\n  path: " + kMinariRoot + "\n" + kNoEval); }),
+  CHECK_THAT(test::error_of([&] { parse("dataset:\n  path: " + kMinariRoot + "\n" + kNoEval); }),
              Contains("a folder, but not a Minari dataset"));
 }
 

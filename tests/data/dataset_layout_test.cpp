@@ -8,22 +8,13 @@
 #include <fstream>
 
 #include "d4rl_fixtures.h"
+#include "error_of.h"
 #include "minari_fixtures.h"
 
 using namespace flowrl;
 using Catch::Matchers::Contains;
 
-namespace {
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-}  // namespace
+using test::error_of;
 
 TEST_CASE("locate_dataset tells a D4RL file from a Minari dataset, given any of its paths", "[data][minari][layout]") {
   test::TempDir tmp;

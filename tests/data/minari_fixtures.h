@@ -6,6 +6,8 @@
 #include <flowrl/core/json_value.h>
 #include <hdf5.h>
 
+#include "scoped_env.h"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -40,26 +42,6 @@ inline JsonValue minari_expected(const std::string& file = "expected.json") {
   const std::string path = minari_fixtures() + "/" + file;
   return parse_json(read_text_file(path), path);
 }
-
-/// Sets (or, with nullopt, unsets) an environment variable for its lifetime, then puts it back.
-class ScopedEnv {
- public:
-  ScopedEnv(std::string name, const std::optional<std::string>& value) : name_(std::move(name)) {
-    if (const char* old = std::getenv(name_.c_str())) old_ = old;
-    if (value) setenv(name_.c_str(), value->c_str(), 1);
-    else unsetenv(name_.c_str());
-  }
-  ~ScopedEnv() {
-    if (old_) setenv(name_.c_str(), old_->c_str(), 1);
-    else unsetenv(name_.c_str());
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  std::string name_;
-  std::optional<std::string> old_;
-};
 
 /// Copies a fixture dataset folder to `to` (so that a test may edit the copy).
 inline void copy_dataset(const std::string& from, const std::string& to) {

@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "d4rl_fixtures.h"
+#include "error_of.h"
 #include "minari_fixtures.h"
 
 using namespace flowrl;
@@ -23,12 +24,7 @@ using Catch::Matchers::EndsWith;
 namespace {
 
 std::string load_error(const std::string& path) {
-  try {
-    data::load_minari(path);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
+  return test::error_of([&] { data::load_minari(path); });
 }
 
 std::vector<double> numbers(const JsonValue& v) {
