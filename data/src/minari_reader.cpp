@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -223,8 +223,6 @@ class MinariFile {
  public:
   MinariFile(std::string path, const MinariMetadata& meta)
       : path_(std::move(path)), meta_(meta), file_(h5::open_file(path_, kMainFileHints)) {}
-
-  const std::string& path() const { return path_; }
 
   // the root holds exactly episode_0 .. episode_{E-1}
   void check_root() const {
@@ -438,14 +436,9 @@ MinariDataset load_folder(const std::string& folder, const MinariReadOptions& op
   MinariFile f(file, meta);
   f.check_root();
 
-  // --- every episode's keys, before any bulk read
-  std::vector<EpisodeKeys> keys;
-  keys.reserve(static_cast<size_t>(meta.total_episodes));
+  // --- every episode's keys, before any bulk read (closed again: a dataset may hold many thousand episodes)
   int64_t rows = 0;
-  for (int64_t i = 0; i < meta.total_episodes; ++i) {
-    keys.push_back(f.open_episode(i));
-    rows += keys.back().steps;
-  }
+  for (int64_t i = 0; i < meta.total_episodes; ++i) rows += f.open_episode(i).steps;
   FLOWRL_CHECK(rows == meta.total_steps, meta.source, ": total_steps is ", meta.total_steps, " but the ",
                meta.total_episodes, " episodes of ", file, " hold ", rows, " steps (their total_steps attributes); the ",
                "file and its metadata disagree.");
@@ -463,7 +456,7 @@ MinariDataset load_folder(const std::string& folder, const MinariReadOptions& op
   std::vector<float> obs;
   int64_t row = 0;
   for (int64_t i = 0; i < meta.total_episodes; ++i) {
-    const EpisodeKeys& e = keys[static_cast<size_t>(i)];
+    const EpisodeKeys e = f.open_episode(i);
     const std::string episode = "episode_" + std::to_string(i);
     const int64_t n = e.steps;
     obs.resize(static_cast<size_t>((n + 1) * obs_dim));
