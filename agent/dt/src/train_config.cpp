@@ -78,7 +78,7 @@ std::optional<std::string> simulated_env(const std::string& id) {
 
 // A Minari dataset's env: dataset.env, else the one its metadata names (eval_env_spec, else env_spec, as
 // minari picks the evaluation env), as flowrl's registry names it when flowrl simulates it. A run that
-// evaluates needs an env flowrl simulates: checked here, before any data is read or any step taken.
+// evaluates needs an env flowrl simulates: checked here, before the data is loaded or any step taken.
 std::string minari_env(config::Config& cfg, const DatasetConfig& d) {
   std::string env;
   if (cfg.has("dataset.env")) {
