@@ -1,4 +1,4 @@
-// train-agent — train a Decision Transformer on a D4RL-layout HDF5 file.
+// train-agent — train a Decision Transformer on a D4RL HDF5 file or a Minari dataset.
 //
 //   train-agent --config configs/dt/hopper-medium.yaml [--set key=value ...] [--device cpu|cuda]
 //               [--seed S] [--out RUN_DIR] [--resume RUN_DIR] [--no-progress]
@@ -22,7 +22,7 @@ namespace po = boost::program_options;
 int main(int argc, char** argv) {
   try {
     po::options_description desc(
-        "train-agent: train a Decision Transformer (Flowformer backbone) on a D4RL HDF5 dataset.\n"
+        "train-agent: train a Decision Transformer (Flowformer backbone) on a D4RL HDF5 file or a Minari dataset.\n"
         "Writes RUN_DIR/{config.yaml, log.csv, eval.csv, checkpoints/, eval-final.json}.\nOptions");
     std::string device, out, resume;
     std::vector<std::string> sets, config_paths;
@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
     auto group = flowrl::dist::join_ranks(dist_timeout, config.device);
     const auto& where = group.where();
     if (where.distributed()) run.group = &group;
-    if (group.root()) std::cerr << "train-agent: run " << run.run_dir << ", dataset " << config.dataset.path << ", "
+    if (group.root()) std::cerr << "train-agent: run " << run.run_dir << ", dataset " << config.dataset.label() << ", "
               << (config.model.attention() == flowrl::AttentionKind::kFlow ? "flow" : "softmax") << " attention, "
               << config.train.steps << " steps" << (where.distributed() ? ", " + std::to_string(where.world_size) + " ranks (" + group.backend() + ")" : "") << "\n";
     auto result = flowrl::train_agent(config, run);

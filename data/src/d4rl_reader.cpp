@@ -6,8 +6,6 @@
 #include <flowrl/core/error.h>
 #include <flowrl/data/d4rl.h>
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -21,13 +19,7 @@ namespace flowrl::data {
 namespace {
 
 using h5::Id;
-
-std::string shape_str(const std::vector<int64_t>& shape) {
-  std::string s = "(";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  if (shape.size() == 1) s += ",";
-  return s + ")";
-}
+using h5::shape_str;
 
 // where a message points: "FILE: key 'K'"
 std::string where(const std::string& source, const std::string& key) {
@@ -44,42 +36,18 @@ std::string lower(std::string s) {
 template <typename T>
 void check_finite(const std::string& source, const std::string& key, const T* data, int64_t rows,
                   int64_t cols) {
-  const int64_t n = rows * cols;
-  for (int64_t k = 0; k < n; ++k) {
-    if (!std::isfinite(data[k])) {
-      const int64_t row = k / std::max<int64_t>(cols, 1);
-      fail(where(source, key), " holds a non-finite value (", data[k], ") at row ", row,
-           cols > 1 ? ", column " + std::to_string(k % cols) : std::string(),
-           " (the first bad row). Remove or repair the rows with NaN/Inf before using this dataset.");
-    }
-  }
+  h5::check_finite(where(source, key), data, rows, cols);
 }
 
 // ---------------------------------------------------------------------------------------------
 // one open file plus the checks that name it
 class FileReader {
  public:
-  explicit FileReader(std::string path) : path_(std::move(path)) {
-    struct stat st {};
-    FLOWRL_CHECK(::stat(path_.c_str(), &st) == 0, path_,
-                 ": file not found. Check the path (D4RL keeps its files in ~/.d4rl/datasets; "
-                 "`collect-dataset` makes new ones).");
-    FLOWRL_CHECK(!S_ISDIR(st.st_mode), path_, ": is a directory, not an HDF5 file.");
-    FLOWRL_CHECK(st.st_size > 0, path_, ": the file is empty (0 bytes), not an HDF5 dataset. "
-                 "Download or generate it again.");
-    const htri_t is_hdf5 = H5Fis_hdf5(path_.c_str());
-    if (is_hdf5 <= 0) {
-      h5::last_error();
-      fail(path_, ": not an HDF5 file (no HDF5 signature in its first bytes). D4RL datasets are "
-           "HDF5 files (.hdf5) as written by h5py; pass one of those.");
-    }
-    file_ = Id(H5Fopen(path_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
-    if (!file_.valid()) {
-      const std::string why = h5::last_error();
-      fail(path_, ": cannot be opened as HDF5: the file is truncated or corrupt (HDF5: ", why,
-           "). Download or generate it again.");
-    }
-  }
+  explicit FileReader(std::string path)
+      : path_(std::move(path)),
+        file_(h5::open_file(path_, {"Check the path (D4RL keeps its files in ~/.d4rl/datasets; "
+                                    "`collect-dataset` makes new ones).",
+                                    "D4RL datasets are HDF5 files (.hdf5) as written by h5py; pass one of those."})) {}
 
   hid_t file() const { return file_.get(); }
   const std::string& path() const { return path_; }
@@ -133,15 +101,7 @@ class FileReader {
 
   template <typename T>
   void read(hid_t dset, hid_t memtype, T* out, const std::string& key) const {
-    if (H5Dread(dset, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0) {
-      const std::string why = h5::last_error();
-      // a compression filter this HDF5 lacks (h5py's lzf, blosc plugins) is not a corrupt file
-      FLOWRL_CHECK(why.find("not registered") == std::string::npos, where(path_, key), " is stored with a compression ",
-                   "filter this machine's HDF5 library cannot decode (HDF5: ", why, "). Re-save the file with gzip ",
-                   "or without compression (h5py: compression='gzip'), or install the filter's HDF5 plugin.");
-      fail(where(path_, key), " cannot be read: the data is truncated or corrupt (HDF5: ", why,
-           "). Download or generate the file again.");
-    }
+    h5::read(dset, memtype, out, where(path_, key));
   }
 
   // flags (terminals/timeouts) of any 0/1-like dtype into uint8 0/1
@@ -343,6 +303,11 @@ D4RLDataset load_d4rl(const std::string& path, const D4RLReadOptions& options) {
   ds.source = path;
 
   // --- open and check every key before reading bulk data
+  // (a Minari main_data.hdf5 holds one group per episode instead: say so rather than "missing")
+  FLOWRL_CHECK(h5::exists(r.file(), "observations") || !h5::exists(r.file(), "episode_0"), path,
+               ": holds Minari's layout (a group per episode: episode_0, ...), not D4RL's flat arrays. Read it with "
+               "load_minari() or load_dataset() (flowrl/data/dataset_layout.h), which detect the layout; train-agent "
+               "and inspect-dataset take its dataset folder.");
   Id obs = r.open("observations", true);
   Id act = r.open("actions", true);
   Id rew = r.open("rewards", true);

@@ -1,6 +1,8 @@
 // h5_util.cpp — private HDF5 helpers of flowrl::data (see h5_util.h).
 #include "h5_util.h"
 
+#include <sys/stat.h>
+
 #include <sstream>
 #include <vector>
 
@@ -107,6 +109,122 @@ hid_t make_bool_enum() {
   value = 1;
   H5Tenum_insert(type, "TRUE", &value);
   return type;
+}
+
+Id open_file(const std::string& path, const OpenHints& hints) {
+  struct stat st {};
+  FLOWRL_CHECK(::stat(path.c_str(), &st) == 0, path, ": file not found. ", hints.missing);
+  FLOWRL_CHECK(!S_ISDIR(st.st_mode), path, ": is a directory, not an HDF5 file.");
+  FLOWRL_CHECK(st.st_size > 0, path, ": the file is empty (0 bytes), not an HDF5 dataset. "
+               "Download or generate it again.");
+  if (H5Fis_hdf5(path.c_str()) <= 0) {
+    last_error();
+    fail(path, ": not an HDF5 file (no HDF5 signature in its first bytes). ", hints.not_hdf5);
+  }
+  Id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  if (!file.valid()) {
+    const std::string why = last_error();
+    fail(path, ": cannot be opened as HDF5: the file is truncated or corrupt (HDF5: ", why,
+         "). Download or generate it again.");
+  }
+  return file;
+}
+
+void read(hid_t dataset, hid_t memtype, void* out, const std::string& where) {
+  if (H5Dread(dataset, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0) return;
+  const std::string why = last_error();
+  // a compression filter this HDF5 lacks (h5py's lzf, blosc plugins) is not a corrupt file
+  FLOWRL_CHECK(why.find("not registered") == std::string::npos, where, " is stored with a compression ",
+               "filter this machine's HDF5 library cannot decode (HDF5: ", why, "). Re-save the file with gzip ",
+               "or without compression (h5py: compression='gzip'), or install the filter's HDF5 plugin.");
+  fail(where, " cannot be read: the data is truncated or corrupt (HDF5: ", why,
+       "). Download or generate the file again.");
+}
+
+std::optional<Attribute> read_attribute(hid_t object, const std::string& name) {
+  if (H5Aexists(object, name.c_str()) <= 0) return std::nullopt;
+  Id attr(H5Aopen(object, name.c_str(), H5P_DEFAULT));
+  if (!attr.valid()) return std::nullopt;
+  Id type(H5Aget_type(attr.get()));
+  Id space(H5Aget_space(attr.get()));
+  Attribute a;
+  a.dtype = dtype_name(type.get());
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank > 0) {
+    std::vector<hsize_t> d(static_cast<size_t>(rank));
+    H5Sget_simple_extent_dims(space.get(), d.data(), nullptr);
+    a.shape.assign(d.begin(), d.end());
+  }
+  if (H5Sget_simple_extent_npoints(space.get()) != 1) return a;  // kOther: an array (or empty)
+  switch (H5Tget_class(type.get())) {
+    case H5T_INTEGER:
+    case H5T_ENUM: {
+      Id base(H5Tget_class(type.get()) == H5T_ENUM ? H5Tget_super(type.get()) : H5Tcopy(type.get()));
+      a.is_unsigned = H5Tget_sign(base.get()) == H5T_SGN_NONE;
+      const herr_t ok = a.is_unsigned ? H5Aread(attr.get(), H5T_NATIVE_UINT64, &a.uinteger)
+                                      : H5Aread(attr.get(), H5T_NATIVE_INT64, &a.integer);
+      if (ok < 0) return a;
+      a.kind = Attribute::Kind::kInteger;
+      return a;
+    }
+    case H5T_FLOAT:
+      if (H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &a.real) >= 0) a.kind = Attribute::Kind::kFloat;
+      return a;
+    case H5T_STRING: {
+      Id mem(H5Tcopy(H5T_C_S1));
+      H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
+      if (H5Tis_variable_str(type.get()) > 0) {
+        H5Tset_size(mem.get(), H5T_VARIABLE);
+        char* s = nullptr;
+        if (H5Aread(attr.get(), mem.get(), &s) < 0) return a;
+        a.text = s ? s : "";
+        H5free_memory(s);
+      } else {
+        const size_t size = H5Tget_size(type.get());
+        H5Tset_size(mem.get(), size + 1);
+        std::string buf(size + 1, '\0');
+        if (H5Aread(attr.get(), mem.get(), buf.data()) < 0) return a;
+        buf.resize(std::char_traits<char>::length(buf.c_str()));
+        a.text = buf;
+      }
+      a.kind = Attribute::Kind::kString;
+      return a;
+    }
+    default:
+      return a;
+  }
+}
+
+namespace {
+herr_t collect_name(hid_t, const char* name, const H5A_info_t*, void* out) {
+  static_cast<std::vector<std::string>*>(out)->push_back(name);
+  return 0;
+}
+herr_t collect_link(hid_t, const char* name, const H5L_info_t*, void* out) {
+  static_cast<std::vector<std::string>*>(out)->push_back(name);
+  return 0;
+}
+}  // namespace
+
+std::vector<std::string> attribute_names(hid_t object) {
+  std::vector<std::string> names;
+  hsize_t index = 0;
+  if (H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_INC, &index, collect_name, &names) < 0) last_error();
+  return names;
+}
+
+std::vector<std::string> member_names(hid_t group) {
+  std::vector<std::string> names;
+  hsize_t index = 0;
+  if (H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, &index, collect_link, &names) < 0) last_error();
+  return names;
+}
+
+std::string shape_str(const std::vector<int64_t>& shape) {
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  if (shape.size() == 1) s += ",";
+  return s + ")";
 }
 
 }  // namespace flowrl::data::h5

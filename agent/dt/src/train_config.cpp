@@ -4,10 +4,14 @@
 #include <flowrl/config/config.h>
 #include <flowrl/core/error.h>
 #include <flowrl/core/threads.h>
+#include <flowrl/data/dataset_layout.h>
 #include <flowrl/envs/registry.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
+#include <optional>
 
 namespace flowrl {
 
@@ -18,21 +22,33 @@ constexpr int64_t kMaxBatchSize = 65536;
 }  // namespace
 
 std::vector<double> default_targets(const std::string& name) {
-  const std::string env = envs::full_observation_env(name);  // hopper-positions: hopper's task and returns
+  std::string env = envs::full_observation_env(name);  // hopper-positions: hopper's task and returns
+  // a versioned Gymnasium id (a Minari dataset's Hopper-v5, hopper-v5): the same body, the same targets
+  for (auto& ch : env) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  const auto v = env.rfind("-v");
+  if (v != std::string::npos && v + 2 < env.size() &&
+      env.find_first_not_of("0123456789", v + 2) == std::string::npos)
+    env.erase(v);
   if (env == "hopper") return {3600, 1800};
   if (env == "halfcheetah") return {12000, 6000};
   if (env == "walker2d") return {5000, 2500};
   fail("no default target returns for env '", name, "': set eval.targets");
 }
 
-TrainConfig TrainConfig::from(config::Config& cfg) {
-  TrainConfig c;
-  // dataset
-  c.dataset.path = cfg.get_string("dataset.path", "");
-  FLOWRL_CHECK(!c.dataset.path.empty(), cfg.source(), ": key 'dataset.path' is required (a D4RL HDF5 file)");
-  // The env defaults to the one the file name starts with (hopper-medium-v2.hdf5 -> hopper).
+namespace {
+
+// A Minari dataset: named by id, or a path that holds one. A path with nothing there is taken for a D4RL
+// file (the trainer's load says it is missing), so that a run's config reads without its data.
+bool is_minari_dataset(const DatasetConfig& d) {
+  if (!d.minari_id.empty()) return true;
+  std::error_code ec;
+  return std::filesystem::exists(d.path, ec) && data::locate_dataset(d.path).layout == data::DatasetLayout::kMinari;
+}
+
+// A D4RL file's env: dataset.env, else the one its file name starts with (hopper-medium-v2.hdf5 -> hopper).
+std::string d4rl_env(config::Config& cfg, const std::string& path) {
   std::string inferred;
-  const auto base = c.dataset.path.substr(c.dataset.path.find_last_of('/') + 1);
+  const auto base = path.substr(path.find_last_of('/') + 1);
   std::vector<std::string> known;  // the locomotion envs and their positions-only variants
   for (const std::string env : {"hopper", "halfcheetah", "walker2d"}) {
     known.push_back(env);
@@ -44,7 +60,71 @@ TrainConfig TrainConfig::from(config::Config& cfg) {
   FLOWRL_CHECK(cfg.has("dataset.env") || !inferred.empty(), cfg.source(),
                ": set key 'dataset.env' (hopper, halfcheetah, walker2d, or one of them with -positions): it "
                "cannot be inferred from '", base, "'");
-  c.dataset.env = cfg.get_choice("dataset.env", inferred, known);
+  return cfg.get_choice("dataset.env", inferred, known);
+}
+
+// The flowrl env simulating Gymnasium id `id` (Hopper-v5): the registry's name for it, if any.
+std::optional<std::string> simulated_env(const std::string& id) {
+  std::string lower = id;
+  for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (const auto& name : {id, lower}) {
+    try {
+      return envs::resolve_env_name(name);
+    } catch (const Error&) {
+    }
+  }
+  return std::nullopt;
+}
+
+// A Minari dataset's env: dataset.env, else the one its metadata names (eval_env_spec, else env_spec, as
+// minari picks the evaluation env), as flowrl's registry names it when flowrl simulates it. A run that
+// evaluates needs an env flowrl simulates: checked here, before the data is loaded or any step taken.
+std::string minari_env(config::Config& cfg, const DatasetConfig& d) {
+  std::string env;
+  if (cfg.has("dataset.env")) {
+    env = cfg.get_string("dataset.env", "");
+    env = simulated_env(env).value_or(env);  // Hopper-v5 -> the registry's name, when flowrl simulates it
+  } else {
+    const auto where = d.minari_id.empty() ? data::locate_dataset(d.path) : data::locate_minari_dataset(d.minari_id);
+    const auto meta = data::read_minari_metadata(where.path);
+    const auto& spec = meta.evaluation_env_spec();
+    FLOWRL_CHECK(spec.has_value(), cfg.source(), ": the Minari dataset ", d.label(), " records no env_spec (the env ",
+                 "it was collected in; ", meta.source, "): set key 'dataset.env'");
+    env = cfg.get_string("dataset.env", simulated_env(spec->id).value_or(spec->id));
+  }
+  FLOWRL_CHECK(!env.empty(), cfg.source(), ": key 'dataset.env' is empty");
+  const bool evaluates = cfg.get_int("eval.every", 10000) > 0 || cfg.get_int("eval.final_episodes", 100) > 0;
+  if (evaluates && !simulated_env(env)) {
+    std::string known;
+    for (const auto& name : envs::registered_envs()) known += (known.empty() ? "" : ", ") + name;
+    fail(cfg.source(), ": the Minari dataset ", d.label(), " is for env '", env, "'",
+         cfg.has("dataset.env") ? " (key 'dataset.env')" : " (its metadata's env_spec)",
+         ", which flowrl does not simulate (known: ", known, "), so the run cannot evaluate in it. Set eval.every: 0 and ",
+         "eval.final_episodes: 0 to train without evaluating, or set dataset.env to a known env to evaluate there");
+  }
+  return env;
+}
+
+}  // namespace
+
+TrainConfig TrainConfig::from(config::Config& cfg) {
+  TrainConfig c;
+  // dataset: a D4RL file or a Minari dataset (dataset.path names either; dataset.minari_id an id)
+  if (cfg.has("dataset.path")) c.dataset.path = cfg.get_string("dataset.path", "");
+  if (cfg.has("dataset.minari_id")) c.dataset.minari_id = cfg.get_string("dataset.minari_id", "");
+  FLOWRL_CHECK(!c.dataset.path.empty() || !c.dataset.minari_id.empty(), cfg.source(),
+               ": key 'dataset.path' is required (a D4RL HDF5 file or a Minari dataset folder), or "
+               "'dataset.minari_id' (a Minari dataset id such as mujoco/hopper/medium-v0)");
+  FLOWRL_CHECK(c.dataset.path.empty() || c.dataset.minari_id.empty(), cfg.source(),
+               ": keys 'dataset.path' and 'dataset.minari_id' both name a dataset; keep one");
+  FLOWRL_CHECK(c.dataset.minari_id.empty() || data::is_minari_dataset_id(c.dataset.minari_id), cfg.source(),
+               ": key 'dataset.minari_id' is '", c.dataset.minari_id, "', not a Minari dataset id: (namespace/)name(-vN) ",
+               "of letters, digits, '_' and '-', such as mujoco/hopper/medium-v0");
+  if (is_minari_dataset(c.dataset)) {
+    c.dataset.env = minari_env(cfg, c.dataset);
+  } else {
+    c.dataset.env = d4rl_env(cfg, c.dataset.path);
+  }
   c.dataset.keep_trailing_episode = cfg.get_bool("dataset.keep_trailing_episode", false);
   c.dataset.sampling = cfg.get_choice("dataset.sampling", "uniform_start", {"uniform_start", "length_proportional"});
   c.dataset.reward_scale = cfg.get_double("dataset.reward_scale", 1000.0);

@@ -11,6 +11,7 @@
 #include <flowrl/core/json.h>
 #include <flowrl/core/progress.h>
 #include <flowrl/data/d4rl.h>
+#include <flowrl/data/dataset_layout.h>
 #include <flowrl/data/dt_sampler.h>
 #include <flowrl/dist/data_parallel.h>
 #include <flowrl/envs/random.h>
@@ -340,12 +341,18 @@ class AgentTraining {
     }
   }
 
-  // The D4RL file and the window samplers of this rank's streams (rank r of N owns stream r; one
-  // process owns all of train.sampler_streams).
+  // The dataset (a D4RL file or a Minari dataset, in D4RL's flat form) and the window samplers of this
+  // rank's streams (rank r of N owns stream r; one process owns all of train.sampler_streams).
   void set_up_data() {
-    auto read = data::D4RLReadOptions().env_dims(cfg_.dataset.env).load_infos(false).load_metadata(false)
-                    .load_next_observations(false);
-    dataset_ = std::make_shared<const data::D4RLDataset>(data::load_d4rl(cfg_.dataset.path, read));
+    const auto where = cfg_.dataset.minari_id.empty() ? data::locate_dataset(cfg_.dataset.path)
+                                                      : data::locate_minari_dataset(cfg_.dataset.minari_id);
+    auto read = data::D4RLReadOptions().load_infos(false).load_metadata(false).load_next_observations(false);
+    // a D4RL file is checked against its env's dims, a Minari dataset against its own metadata
+    if (where.layout == data::DatasetLayout::kD4RL) read.env_dims(cfg_.dataset.env);
+    auto loaded = data::load_dataset(where, read);
+    minari_ = std::move(loaded.minari);
+    dataset_ = std::make_shared<const data::D4RLDataset>(std::move(loaded.steps));
+    if (minari_ && (cfg_.eval.every > 0 || cfg_.eval.final_episodes > 0)) check_evaluation_env();
     const int64_t first = group_.size() == 1 ? 0 : group_.rank();
     const int64_t last = group_.size() == 1 ? streams_ : group_.rank() + 1;
     for (int64_t s = first; s < last; ++s) {
@@ -365,6 +372,41 @@ class AgentTraining {
                       .normalize_states(cfg_.dataset.normalize_states);
       samplers_.emplace_back(dataset_, sopt);
       shares_.push_back(dist::share_of(cfg_.train.batch_size, static_cast<int>(s), static_cast<int>(streams_)).count);
+    }
+  }
+
+  // A Minari dataset evaluates in dataset.env (its env_spec's, or the user's): its widths must be the
+  // dataset's, known before the first update rather than at the first evaluation.
+  void check_evaluation_env() const {
+    const auto env = envs::make_env(cfg_.dataset.env);
+    const auto obs = static_cast<int64_t>(env->observation_space().dim());
+    const auto act = static_cast<int64_t>(env->action_space().dim());
+    FLOWRL_CHECK(obs == dataset_->obs_dim() && act == dataset_->act_dim(), cfg_.dataset.label(), " has ",
+                 dataset_->obs_dim(), "-D observations and ", dataset_->act_dim(), "-D actions, but env '",
+                 cfg_.dataset.env, "' (dataset.env) has ", obs, " and ", act, ": set dataset.env to the env the data was ",
+                 "collected in", minari_->env_spec ? " (" + minari_->env_spec->id + ")" : std::string());
+  }
+
+  // A Minari dataset's scores are Minari's: 100 (R - ref_min_score) / (ref_max_score - ref_min_score) with
+  // the reference scores of its metadata, or none (raw returns only) when it has none; a D4RL file's stay
+  // D4RL's (envs::evaluate, by env name).
+  void apply_minari_scores(std::vector<TargetEvaluation>& evals) const {
+    if (!minari_) return;
+    const auto ref = minari_->reference_scores();
+    std::ostringstream note;
+    if (ref) {
+      note << "minari: 100 (R - ref_min_score) / (ref_max_score - ref_min_score), ref_min_score " << ref->ref_min_score
+           << ", ref_max_score " << ref->ref_max_score << " from " << minari_->dataset_id;
+    } else {
+      note << "raw returns only: " << minari_->dataset_id << " has no ref_min_score/ref_max_score in its metadata";
+    }
+    for (auto& te : evals) {
+      for (auto& e : te.result.episodes) {
+        e.normalized.reset();
+        if (ref) e.normalized = data::minari_normalized_score(*ref, e.episode_return);
+      }
+      te.result.info["scores"] = note.str();
+      envs::finalize_summaries(te.result);
     }
   }
 
@@ -401,7 +443,7 @@ class AgentTraining {
     const bool same_data = st.state_dim == dataset_->obs_dim() && st.act_dim == dataset_->act_dim() &&
                            (st.dataset_rows < 0 || st.dataset_rows == dataset_->size()) &&
                            st.normalizer.mean == normalizer.mean && st.normalizer.std == normalizer.std;
-    FLOWRL_CHECK(same_data, cfg_.dataset.path, " is not the file run ", run_.run_dir, " was trained on (its widths, ",
+    FLOWRL_CHECK(same_data, cfg_.dataset.label(), " is not the file run ", run_.run_dir, " was trained on (its widths, ",
                  "rows or state statistics differ from ", *checkpoint_, "/state.yaml): put the original file back, ",
                  "or start a new run on this one");
     check_model_matches(st, cfg_.model, *checkpoint_);
@@ -613,6 +655,7 @@ class AgentTraining {
     std::vector<TargetEvaluation> mine;
     if (share.count > 0) {
       mine = evaluate_targets(model, samplers_.front().normalizer(), eo);
+      apply_minari_scores(mine);
     } else {
       for (double target : eo.targets) mine.push_back(TargetEvaluation{target, {}});
     }
@@ -695,6 +738,7 @@ class AgentTraining {
   int64_t streams_ = 1;
   torch::Device device_ = torch::kCPU;
   std::shared_ptr<const data::D4RLDataset> dataset_;
+  std::optional<data::MinariMetadata> minari_;  // a Minari dataset's metadata (its reference scores)
   std::vector<data::DTSampler> samplers_;  // this rank's streams
   std::vector<int64_t> shares_;            // windows each of them draws per update
   DecisionTransformer model_{nullptr};

@@ -19,12 +19,18 @@ namespace flowrl {
 
 /// `dataset:` — where the trajectories come from and how windows are drawn.
 struct DatasetConfig {
-  std::string path;                          ///< D4RL-layout HDF5 file (relative to the working dir)
-  std::string env;                           ///< env for validation and evaluation (hopper, halfcheetah, walker2d)
+  std::string path;                          ///< D4RL HDF5 file or Minari dataset folder (relative to the working dir)
+  std::string minari_id;                     ///< or a Minari dataset id (mujoco/hopper/medium-v0) under
+                                             ///< $MINARI_DATASETS_PATH or ~/.minari/datasets; "" when `path` is set
+  std::string env;                           ///< env for validation and evaluation (hopper, halfcheetah, walker2d; a
+                                             ///< Minari dataset's defaults to its metadata's env_spec id)
   bool keep_trailing_episode = false;        ///< keep the unterminated last episode (DT drops it)
   std::string sampling = "uniform_start";    ///< uniform_start (Flowformer authors) | length_proportional (DT)
   double reward_scale = 1000.0;              ///< returns-to-go are divided by this
   bool normalize_states = true;              ///< states normalized with dataset mean/std (+1e-6)
+
+  /// The dataset as the user named it: `minari_id` when set, else `path` (for messages).
+  const std::string& label() const { return minari_id.empty() ? path : minari_id; }
 };
 
 /// What the learning rate does after the warm-up.
@@ -94,7 +100,8 @@ struct TrainConfig {
 };
 
 /// Default evaluation targets of an env (the DT paper's): hopper 3600/1800, halfcheetah 12000/6000,
-/// walker2d 5000/2500. Throws flowrl::Error for other envs.
+/// walker2d 5000/2500, also for their versioned Gymnasium ids (Hopper-v5, hopper-v5). Throws
+/// flowrl::Error for other envs.
 std::vector<double> default_targets(const std::string& env);
 
 }  // namespace flowrl
