@@ -25,6 +25,7 @@ const std::map<std::string, std::string>& gym_ids() {
       {"Hopper-v2", "hopper"},           {"Hopper-v3", "hopper"},
       {"HalfCheetah-v2", "halfcheetah"}, {"HalfCheetah-v3", "halfcheetah"},
       {"Walker2d-v2", "walker2d"},       {"Walker2d-v3", "walker2d"},
+      {"Ant-v2", "ant"},                 {"Ant-v3", "ant"},
   };
   return ids;
 }
@@ -38,6 +39,7 @@ struct Registry {
     factories["hopper"] = [](const EnvOptions& o) { return make_hopper(o); };
     factories["halfcheetah"] = [](const EnvOptions& o) { return make_halfcheetah(o); };
     factories["walker2d"] = [](const EnvOptions& o) { return make_walker2d(o); };
+    factories["ant"] = [](const EnvOptions& o) { return make_ant(o); };
     // positions-only variants: the same env without joint velocities in the observation
     for (const std::string base : {"hopper", "halfcheetah", "walker2d"}) {
       const EnvFactory full = factories.at(base);

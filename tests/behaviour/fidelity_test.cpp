@@ -23,6 +23,8 @@ TEST_CASE("shipped policies reproduce the reference returns within noise", "[beh
       {"hopper-trpo.h5", "hopper", 3579, 219},         {"halfcheetah-a2c.h5", "halfcheetah", 3030, 174},
       {"halfcheetah-ars.h5", "halfcheetah", 4247, 1741}, {"halfcheetah-tqc.h5", "halfcheetah", 11999, 531},
       {"walker2d-a2c.h5", "walker2d", 587, 159},       {"walker2d-trpo.h5", "walker2d", 4948, 1315},
+      {"ant-a2c.h5", "ant", -26, 30},                  {"ant-ars.h5", "ant", 2325, 27},
+      {"ant-trpo.h5", "ant", 4936, 878},
   };
   const int64_t episodes = 12;
   for (const auto& row : rows) {

@@ -32,6 +32,9 @@ const std::vector<Shipped>& shipped() {
       {"walker2d-a2c.h5", "walker2d", "a2c", OutputKind::kClip, LogStdKind::kParameter, 17},
       {"walker2d-ppo.h5", "walker2d", "ppo", OutputKind::kClip, LogStdKind::kParameter, 18},  // + time feature
       {"walker2d-trpo.h5", "walker2d", "trpo", OutputKind::kClip, LogStdKind::kParameter, 17},
+      {"ant-a2c.h5", "ant", "a2c", OutputKind::kClip, LogStdKind::kParameter, 111},
+      {"ant-ars.h5", "ant", "ars", OutputKind::kClip, LogStdKind::kNone, 111},
+      {"ant-trpo.h5", "ant", "trpo", OutputKind::kClip, LogStdKind::kParameter, 111},
   };
   return all;
 }

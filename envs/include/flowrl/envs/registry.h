@@ -1,8 +1,8 @@
 // flowrl/envs/registry.h — environments by name.
 //
-// Built in: "hopper", "halfcheetah", "walker2d", and their positions-only variants "hopper-positions",
+// Built in: "hopper", "halfcheetah", "walker2d", "ant", and the positions-only variants "hopper-positions",
 // "halfcheetah-positions", "walker2d-positions" (EnvOptions::observe_velocities). A name may also be a D4RL dataset name
-// ("hopper-medium-v2", "walker2d-medium-replay-v2", ...) or a Gym id ("Hopper-v3"); both map to the
+// ("hopper-medium-v2", "ant-medium-replay-v2", ...) or a Gym id ("Hopper-v3", "Ant-v3"); both map to the
 // env the data came from.
 //
 //   auto env = make_env("hopper-medium-v2");            // a Hopper
@@ -27,7 +27,7 @@ void register_env(const std::string& name, EnvFactory factory);
 
 /// The registered env a name refers to: a registered name, a D4RL dataset name
 /// (<env>-<random|medium|expert|medium-replay|medium-expert|full-replay>-v<N>) or a Gym id
-/// (Hopper-v2/v3, HalfCheetah-v2/v3, Walker2d-v2/v3). Throws flowrl::Error listing the known names.
+/// (Hopper-v2/v3, HalfCheetah-v2/v3, Walker2d-v2/v3, Ant-v2/v3). Throws flowrl::Error listing the known names.
 std::string resolve_env_name(const std::string& name);
 
 /// A new env for `name` (anything resolve_env_name() accepts).
