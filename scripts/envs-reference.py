@@ -9,9 +9,14 @@ needed only to remake them:
     python3 -m venv /tmp/envs-ref && /tmp/envs-ref/bin/pip install -r scripts/envs-reference-requirements.txt
     /tmp/envs-ref/bin/python scripts/envs-reference.py [--out tests/fixtures/envs] [--only ant ...]
 
-Targets (flowrl env <- Gymnasium env):
-    ant <- Ant-v4 with use_contact_forces=False: Gym v3's Ant reward and termination with the contact
-           cost at zero, as D4RL's ant-*-v2 files have it; flowrl appends the 84 zero contact values.
+Targets (flowrl env <- Gymnasium env, its default arguments unless said):
+    ant            <- Ant-v4 with use_contact_forces=False: Gym v3's Ant reward and termination with the
+                      contact cost at zero, as D4RL's ant-*-v2 files have it; flowrl appends the 84 zero
+                      contact values.
+    hopper-v5      <- Hopper-v5
+    walker2d-v5    <- Walker2d-v5
+    halfcheetah-v5 <- HalfCheetah-v5
+    ant-v5         <- Ant-v5
 
 Each fixture holds, per step (arrays over the steps of an episode, one group per episode):
     qpos, qvel          the state before the step (as set_state() takes it)
@@ -21,6 +26,12 @@ Each fixture holds, per step (arrays over the steps of an episode, one group per
     reward, terminated  what Gymnasium returned
     next_observation    the observation Gymnasium returned (the next row's qpos, qvel are the state after)
 and resets/{qpos,qvel,observation}: Gymnasium's reset states for seeds 0..N-1.
+With --returns POLICY TARGET it instead prints the returns of a shipped policy's deterministic
+actions in the target's Gymnasium env (--episodes N from seed --seed on), to compare with what
+evaluate-policy measures in flowrl's env:
+
+    /tmp/envs-ref/bin/python scripts/envs-reference.py --returns ant-trpo.h5 ant --episodes 300 --seed 1000
+
 Before writing, the script checks that flowrl's MJCF file compiles (in this MuJoCo) to the same
 model as Gymnasium's file, to rounding, and that both give the same 300-step rollout to 1e-9; it
 stops if not.
@@ -39,6 +50,14 @@ ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
 TARGETS = {
     "ant": dict(gym_id="Ant-v4", kwargs=dict(use_contact_forces=False), model="ant.xml", gym_model="ant.xml",
                 policy="ant-ars.h5", pad_policy_input=84),
+    "hopper-v5": dict(gym_id="Hopper-v5", kwargs={}, model="hopper.xml", gym_model="hopper.xml",
+                      policy="hopper-trpo.h5"),
+    "walker2d-v5": dict(gym_id="Walker2d-v5", kwargs={}, model="walker2d_v5.xml", gym_model="walker2d_v5.xml",
+                        policy="walker2d-trpo.h5"),
+    "halfcheetah-v5": dict(gym_id="HalfCheetah-v5", kwargs={}, model="half_cheetah.xml", gym_model="half_cheetah.xml",
+                           policy="halfcheetah-tqc.h5"),
+    "ant-v5": dict(gym_id="Ant-v5", kwargs={}, model="ant.xml", gym_model="ant.xml", policy="ant-ars.h5",
+                   pad_policy_input=84),
 }
 
 
@@ -170,7 +189,7 @@ def make_fixture(name, target, out_dir, episodes, steps, resets):
     env = gym.make(target["gym_id"], **target["kwargs"]).unwrapped
     policy = MlpPolicy(os.path.join(ROOT, "data", "policies", target["policy"])) if target.get("policy") else None
     rng = np.random.default_rng(12345)
-    path = os.path.join(out_dir, f"{name}_reference.h5")
+    path = os.path.join(out_dir, f"{name.replace('-', '_')}_reference.h5")
     with h5py.File(path, "w") as f:
         f.attrs["flowrl_env"] = name
         f.attrs["gymnasium_id"] = target["gym_id"]
@@ -198,15 +217,42 @@ def make_fixture(name, target, out_dir, episodes, steps, resets):
     print(f"{path}: {episodes} episodes of up to {steps} steps, {resets} resets; model check passed")
 
 
+def print_returns(policy_file, name, episodes, seed):
+    import gymnasium as gym
+    target = TARGETS[name]
+    env = gym.make(target["gym_id"], **target["kwargs"])  # with Gymnasium's 1000-step TimeLimit
+    policy = MlpPolicy(os.path.join(ROOT, "data", "policies", policy_file))
+    returns, lengths = [], []
+    for k in range(episodes):
+        obs, _ = env.reset(seed=seed + k)
+        total, steps, done = 0.0, 0, False
+        while not done:
+            obs, reward, terminated, truncated, _ = env.step(policy.act(policy_input(env.unwrapped, obs, target)))
+            total, steps, done = total + reward, steps + 1, terminated or truncated
+        returns.append(total)
+        lengths.append(steps)
+    r = np.asarray(returns)
+    print(f"{policy_file} in {target['gym_id']} {target['kwargs'] or ''}, {episodes} episodes from seed {seed}: "
+          f"return {r.mean():.1f} ± {r.std():.1f} ({r.min():.1f}..{r.max():.1f}), length {np.mean(lengths):.1f}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=os.path.join(ROOT, "tests", "fixtures", "envs"))
     parser.add_argument("--only", nargs="*", choices=sorted(TARGETS), help="targets to make (default: all)")
-    parser.add_argument("--episodes", type=int, default=3)
+    parser.add_argument("--episodes", type=int, default=3, help="episodes per fixture, or --returns episodes")
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--resets", type=int, default=100)
+    parser.add_argument("--returns", nargs=2, metavar=("POLICY", "TARGET"),
+                        help="print a data/policies file's returns in a target's Gymnasium env instead")
+    parser.add_argument("--seed", type=int, default=0, help="--returns: the first episode's seed")
     args = parser.parse_args()
     check_versions()
+    if args.returns:
+        if args.returns[1] not in TARGETS:
+            sys.exit(f"envs-reference: unknown target {args.returns[1]}; known: {', '.join(sorted(TARGETS))}")
+        print_returns(args.returns[0], args.returns[1], args.episodes, args.seed)
+        return
     os.makedirs(args.out, exist_ok=True)
     for name in args.only or sorted(TARGETS):
         make_fixture(name, TARGETS[name], args.out, args.episodes, args.steps, args.resets)

@@ -52,13 +52,27 @@ struct LocomotionEnv::Impl {
   bool ever_reset = false;
   bool needs_reset = true;
 
-  // the observed contact forces (kZeroBlock: 6 zeros per body, world included)
+  // the contact forces the reward charges: kZeroBlock 6 zeros per body, kMeasured clip(cfrc_ext),
+  // both with the world body first
   std::vector<double> contact_forces() const {
+    const auto n = static_cast<size_t>(6 * model->nbody);
     switch (spec.contact_forces) {
       case ContactForces::kNone: return {};
-      case ContactForces::kZeroBlock: return std::vector<double>(static_cast<size_t>(6 * model->nbody), 0.0);
+      case ContactForces::kZeroBlock: return std::vector<double>(n, 0.0);
+      case ContactForces::kMeasured: {
+        std::vector<double> f(data->cfrc_ext, data->cfrc_ext + n);
+        for (double& x : f) x = std::clamp(x, spec.contact_force_range.low, spec.contact_force_range.high);
+        return f;
+      }
     }
     return {};
+  }
+
+  // the contact forces the observation ends with (kMeasured leaves the world body out)
+  std::vector<double> observed_contact_forces() const {
+    std::vector<double> f = contact_forces();
+    if (spec.contact_forces == ContactForces::kMeasured) f.erase(f.begin(), f.begin() + 6);
+    return f;
   }
 
   // observation of the current state: qpos[k:] ++ (clipped) qvel ++ contact forces, or qpos[k:] alone
@@ -72,7 +86,7 @@ struct LocomotionEnv::Impl {
       const double v = data->qvel[i];
       obs.push_back(spec.velocity_clip ? std::clamp(v, -*spec.velocity_clip, *spec.velocity_clip) : v);
     }
-    const std::vector<double> contact = contact_forces();
+    const std::vector<double> contact = observed_contact_forces();
     obs.insert(obs.end(), contact.begin(), contact.end());
     return obs;
   }
@@ -151,7 +165,7 @@ LocomotionEnv::LocomotionEnv(LocomotionSpec spec, const EnvOptions& options) : i
 
   // spaces: observations unbounded, actions from the actuators' ctrlrange
   const size_t obs_dim = options.observe_velocities()
-                             ? static_cast<size_t>(m->nq - s.spec.excluded_qpos + m->nv) + s.contact_forces().size()
+                             ? static_cast<size_t>(m->nq - s.spec.excluded_qpos + m->nv) + s.observed_contact_forces().size()
                              : static_cast<size_t>(m->nq - s.spec.excluded_qpos);
   s.name = s.spec.name + (options.observe_velocities() ? "" : kPositionsSuffix);
   const double inf = std::numeric_limits<double>::infinity();
@@ -227,6 +241,8 @@ StepResult LocomotionEnv::step(const Action& action) {
   for (size_t k = 0; k < kDivergenceWarnings.size(); ++k) before[k] = d->warning[kDivergenceWarnings[k]].number;
   const double x_before = s.forward_position();
   for (int k = 0; k < s.spec.frame_skip; ++k) mj_step(m, d);
+  // cfrc_ext, which mj_step leaves alone without acceleration sensors (Gymnasium calls it after every step)
+  if (s.spec.contact_forces == ContactForces::kMeasured) mj_rnePostConstraint(m, d);
   for (size_t k = 0; k < kDivergenceWarnings.size(); ++k) {
     if (d->warning[kDivergenceWarnings[k]].number != before[k]) {
       s.needs_reset = true;
@@ -239,8 +255,10 @@ StepResult LocomotionEnv::step(const Action& action) {
   // reward and termination on the state after the step
   const double x_velocity = (s.forward_position() - x_before) / s.dt;
   const bool healthy = s.healthy();
-  const double healthy_reward =
-      (healthy || s.spec.terminate_when_unhealthy) ? s.spec.healthy_reward : 0.0;
+  const bool paid = s.spec.healthy_reward_rule == HealthyReward::kWhileHealthy
+                        ? healthy
+                        : healthy || s.spec.terminate_when_unhealthy;
+  const double healthy_reward = paid ? s.spec.healthy_reward : 0.0;
   StepResult result;
   result.reward = s.spec.forward_reward_weight * x_velocity + healthy_reward - s.spec.ctrl_cost_weight * ctrl_sq;
   if (s.spec.contact_forces != ContactForces::kNone) {
@@ -276,6 +294,7 @@ Observation LocomotionEnv::set_state(const std::vector<double>& qpos, const std:
   std::copy(qpos.begin(), qpos.end(), d->qpos);
   std::copy(qvel.begin(), qvel.end(), d->qvel);
   s.forward();
+  if (s.spec.contact_forces == ContactForces::kMeasured) mj_rnePostConstraint(m, d);
   return s.observe();
 }
 

@@ -37,13 +37,14 @@ TEST_CASE("D4RL dataset names and Gym ids map to their env", "[envs][registry]")
 }
 
 TEST_CASE("unknown names are errors that list the known names", "[envs][registry]") {
-  for (const char* bad : {"hoper", "ant-medium", "Ant-v4", "hopper-medium", "hopper-median-v2", "Hopper-v9", ""}) {
+  for (const char* bad : {"hoper", "ant-medium", "Ant-v4", "Hopper-v4", "hopper-v6", "hopper-medium", "hopper-median-v2", "Hopper-v9", ""}) {
     INFO(bad);
     CHECK_THROWS_AS(make_env(bad), Error);
   }
   CHECK_THROWS_WITH(make_env("hoper"), Catch::Contains("unknown environment 'hoper'") &&
-                                           Catch::Contains("ant, halfcheetah, halfcheetah-positions, hopper, hopper-positions, walker2d") &&
-                                           Catch::Contains("hopper-medium-v2"));
+                                           Catch::Contains("ant, ant-v5, halfcheetah, halfcheetah-positions, halfcheetah-v5, hopper, hopper-positions, "
+                                                          "hopper-v5, walker2d, walker2d-positions, walker2d-v5") &&
+                                           Catch::Contains("hopper-medium-v2") && Catch::Contains("Hopper-v5"));
 }
 
 TEST_CASE("custom envs can be registered once", "[envs][registry]") {

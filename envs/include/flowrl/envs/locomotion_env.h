@@ -6,7 +6,7 @@
 //   a     = clip(action, -1, 1)                       (D4RL's NormalizedBoxEnv)
 //   x0    = forward position; ctrl = a; mj_step x frame_skip
 //   r     = forward_weight * (x1 - x0) / dt + healthy_reward - ctrl_cost_weight * |a|^2
-//           - contact_cost_weight * |contact forces|^2
+//           - contact_cost_weight * |contact forces|^2   (Gymnasium v5 variants: see the spec)
 //   term  = terminate_when_unhealthy && !healthy(state after the step)
 //   obs   = qpos[k:] ++ (velocity_clip ? clip(qvel, -c, c) : qvel) ++ contact forces
 //           (qpos[k:] alone with EnvOptions::observe_velocities(false): the "-positions" variants)
@@ -71,6 +71,21 @@ enum class ContactForces {
   /// is zeros by definition, and the contact cost, contact_cost_weight times their sum of squares,
   /// is exactly 0.
   kZeroBlock,
+  /// Gymnasium v5 (Ant-v5): after every step mj_rnePostConstraint computes cfrc_ext, the observation
+  /// ends with that of every body but the world (6 values each, 78 for Ant), clipped to
+  /// contact_force_range, and the contact cost charges the clipped forces of all bodies. reset()
+  /// observes zeros there, as Gymnasium's reset does (mj_resetData clears cfrc_ext and mj_forward
+  /// does not compute it); set_state() computes them for the state it sets.
+  kMeasured,
+};
+
+/// Which steps pay the healthy reward.
+enum class HealthyReward {
+  /// Gym v3: every step while healthy, and every step (the terminating one included) when
+  /// terminate_when_unhealthy.
+  kGymV3,
+  /// Gymnasium v5: only the steps that end healthy; the terminating step gets none.
+  kWhileHealthy,
 };
 
 /// Everything that defines one locomotion task on top of its MJCF model.
@@ -93,8 +108,10 @@ struct LocomotionSpec {
   std::string forward_body;
   /// Weight of the control cost sum(a^2) (after clipping a to the action space).
   double ctrl_cost_weight = 0.0;
-  /// Reward for being alive, paid every step (also the terminating one when terminate_when_unhealthy).
+  /// Reward for being alive, paid as healthy_reward_rule says.
   double healthy_reward = 0.0;
+  /// Which steps pay healthy_reward.
+  HealthyReward healthy_reward_rule = HealthyReward::kGymV3;
   /// End the episode (terminated) when unhealthy.
   bool terminate_when_unhealthy = false;
   /// Healthy range of z = qpos[1] (none: not checked).
@@ -121,8 +138,10 @@ struct LocomotionSpec {
   QuaternionInQpos quaternion = QuaternionInQpos::kNormalized;
   /// The contact forces' part of the observation and the reward.
   ContactForces contact_forces = ContactForces::kNone;
-  /// Weight of the contact cost: the sum of squares of the observed contact forces.
+  /// Weight of the contact cost: the sum of squares of the (clipped) contact forces.
   double contact_cost_weight = 0.0;
+  /// ContactForces::kMeasured clips every cfrc_ext value to this range.
+  ClosedRange contact_force_range{-1.0, 1.0};
 };
 
 /// A MuJoCo state: generalized positions and velocities.
@@ -191,7 +210,7 @@ struct ModelSummary {
   std::vector<Actuator> actuators;  ///< in model order (= action order)
 };
 
-/// A Gym v3 MuJoCo locomotion environment (Hopper, HalfCheetah, Walker2d, Ant).
+/// A Gym v3 or Gymnasium v5 MuJoCo locomotion environment (Hopper, HalfCheetah, Walker2d, Ant).
 ///
 ///   LocomotionEnv env(hopper_spec(), EnvOptions().reset_noise_scale(0.0));
 ///   auto obs = env.reset(42);
