@@ -62,8 +62,8 @@ TEST_CASE("ant reset: qpos0 + U(-0.1, 0.1) on all 15 qpos, quaternion normalized
 
   auto env = make_ant();
   CHECK(env->spec().quaternion == QuaternionInQpos::kNormalized);
-  double sum = 0, sum_sq = 0, max_abs_qvel = 0, max_dev = 0, min_w = 1;
-  int n = 0;
+  double max_dev = 0, min_w = 1;
+  std::vector<double> qvel;
   for (uint64_t seed = 0; seed < 300; ++seed) {
     env->reset(seed);
     MujocoState s = env->state();
@@ -75,17 +75,12 @@ TEST_CASE("ant reset: qpos0 + U(-0.1, 0.1) on all 15 qpos, quaternion normalized
     CHECK(test::sum_sq({s.qpos[3], s.qpos[4], s.qpos[5], s.qpos[6]}) == Approx(1.0).margin(1e-15));
     for (size_t i = 4; i < 7; ++i) REQUIRE(std::abs(s.qpos[i]) <= 0.1 / std::sqrt(0.81));
     min_w = std::min(min_w, s.qpos[3]);
-    for (double v : s.qvel) {
-      sum += v;
-      sum_sq += v * v;
-      max_abs_qvel = std::max(max_abs_qvel, std::abs(v));
-      ++n;
-    }
+    qvel.insert(qvel.end(), s.qvel.begin(), s.qvel.end());
   }
-  const double mean = sum / n, std = std::sqrt(sum_sq / n - mean * mean);
-  CHECK(std::abs(mean) < 0.005);
-  CHECK(std == Approx(0.1).epsilon(0.05));
-  CHECK(max_abs_qvel > 0.25);  // Gaussian tails reach beyond the uniform bound
+  const test::SampleStats v = test::sample_stats(qvel);
+  CHECK(std::abs(v.mean) < 0.005);
+  CHECK(v.std == Approx(0.1).epsilon(0.05));
+  CHECK(v.max_abs > 0.25);  // Gaussian tails reach beyond the uniform bound
   CHECK(max_dev > 0.099);
   CHECK(min_w < 0.995);        // the orientation is perturbed
   CHECK(min_w > 0.9 / std::sqrt(0.9 * 0.9 + 3 * 0.01) - 1e-12);
