@@ -109,7 +109,7 @@ struct LocomotionEnv::Impl {
   // qpos[0], or the x of the forward body's frame from MuJoCo's last kinematics pass
   double forward_position() const { return forward_body < 0 ? data->qpos[0] : data->xpos[3 * forward_body]; }
 
-  // Gym's is_healthy: every configured range holds, strictly
+  // Gym's is_healthy: every configured check holds (the open ranges strictly, the height range with its bounds)
   bool healthy() const {
     const mjModel* m = model.get();
     if (spec.healthy_z_range && !spec.healthy_z_range->contains(data->qpos[1])) return false;

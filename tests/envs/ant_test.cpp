@@ -52,7 +52,7 @@ TEST_CASE("ant spaces, timing, default noise and the registry's names", "[envs][
   CHECK(make_env("ant-medium-v2")->observation_space().dim() == 111);
 }
 
-TEST_CASE("ant reset: qpos0 + U(-0.1, 0.1) on all 15 qpos, quaternion normalized; qvel 0.1 N(0, 1)", "[envs][ant]") {
+TEST_CASE("ant reset: qpos0 + U(-0.1, 0.1) on all 15 qpos, quaternion normalized, qvel 0.1 N(0, 1)", "[envs][ant]") {
   auto quiet = make_ant(EnvOptions().reset_noise_scale(0.0));
   Observation obs = quiet->reset(3);
   Observation expected(111, 0.0);

@@ -26,7 +26,7 @@ TEST_CASE("the v5 envs pass the env conformance suite", "[envs][v5]") {
   SECTION("ant-v5") { test::check_env_conformance([](const EnvOptions& o) { return make_ant_v5(o); }); }
 }
 
-TEST_CASE("Gymnasium ids resolve to the v5 envs; v5 has no D4RL reference scores", "[envs][v5][registry]") {
+TEST_CASE("Gymnasium ids resolve to the v5 envs, which have no D4RL reference scores", "[envs][v5][registry]") {
   struct Name {
     const char* gymnasium_id;
     const char* env;
