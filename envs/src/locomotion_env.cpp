@@ -70,9 +70,9 @@ struct LocomotionEnv::Impl {
 
   // the contact forces the observation ends with (kMeasured leaves the world body out)
   std::vector<double> observed_contact_forces() const {
-    std::vector<double> f = contact_forces();
-    if (spec.contact_forces == ContactForces::kMeasured) f.erase(f.begin(), f.begin() + 6);
-    return f;
+    const std::vector<double> f = contact_forces();
+    const size_t skip = std::min<size_t>(spec.contact_forces == ContactForces::kMeasured ? 6 : 0, f.size());
+    return std::vector<double>(f.begin() + static_cast<std::ptrdiff_t>(skip), f.end());
   }
 
   // observation of the current state: qpos[k:] ++ (clipped) qvel ++ contact forces, or qpos[k:] alone
