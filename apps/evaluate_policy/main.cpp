@@ -82,7 +82,7 @@ po::options_description video_options(VideoArgs& a) {
 po::options_description eval_options(EvalArgs& a) {
   po::options_description d("Evaluation");
   d.add_options()
-      ("env", po::value(&a.env)->required(), "environment: hopper, halfcheetah, walker2d, or a D4RL dataset name (hopper-medium-v2)")
+      ("env", po::value(&a.env)->required(), "environment: hopper, halfcheetah, walker2d, ant, a D4RL dataset name (hopper-medium-v2), or a Gymnasium v5 env (hopper-v5, Hopper-v5)")
       ("episodes", po::value(&a.episodes)->default_value(10), "number of episodes")
       ("seed", po::value<int64_t>(), "seed; episode e resets with a seed derived from (seed, e) (default: the run's "
                                       "eval.seed with --checkpoint, so that its eval-final.json is reproduced; 0 with --policy)")

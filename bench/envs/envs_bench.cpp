@@ -1,7 +1,7 @@
 // envs_bench.cpp — environment throughput.
 //
 //   bench_envs [--steps N] [--repeats R] [--episodes E] [--threads T]
-// 1. single-thread env steps/s for hopper, halfcheetah, walker2d (uniform random actions, reset on
+// 1. single-thread env steps/s for hopper, halfcheetah, walker2d, ant (uniform random actions, reset on
 //    done; the best of R runs of N steps);
 // 2. wall time of E (100) deterministic hopper-trpo (expert) episodes through evaluate() on T (2)
 //    threads, best of R.
@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
     std::printf("| env | mj_step per env step | env steps/s, 1 thread (wall, best of %lld x %lld steps) | env steps per CPU-second | µs per env step (CPU) |\n",
                 static_cast<long long>(repeats), static_cast<long long>(steps));
     std::printf("|---|---|---|---|---|\n");
-    for (const std::string name : {"hopper", "halfcheetah", "walker2d"}) {
+    for (const std::string name : {"hopper", "halfcheetah", "walker2d", "ant"}) {
       Rate best;
       for (int64_t r = 0; r < repeats; ++r) {
         const Rate rate = steps_per_second(name, steps);

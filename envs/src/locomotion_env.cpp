@@ -42,6 +42,7 @@ struct LocomotionEnv::Impl {
   detail::SharedModel model;
   detail::DataPtr data;
   std::string name;  // spec.name, plus kPositionsSuffix without velocities
+  int forward_body = -1;  // body id of spec.forward_body; -1: qpos[0]
   Box observation_space;
   Box action_space;
   double dt = 0.0;
@@ -51,21 +52,64 @@ struct LocomotionEnv::Impl {
   bool ever_reset = false;
   bool needs_reset = true;
 
-  // observation of the current state: qpos[1:] ++ (clipped) qvel, or qpos[1:] alone
+  // the contact forces the reward charges: kZeroBlock 6 zeros per body, kMeasured clip(cfrc_ext),
+  // both with the world body first
+  std::vector<double> contact_forces() const {
+    const auto n = static_cast<size_t>(6 * model->nbody);
+    switch (spec.contact_forces) {
+      case ContactForces::kNone: return {};
+      case ContactForces::kZeroBlock: return std::vector<double>(n, 0.0);
+      case ContactForces::kMeasured: {
+        std::vector<double> f(data->cfrc_ext, data->cfrc_ext + n);
+        for (double& x : f) x = std::clamp(x, spec.contact_force_range.low, spec.contact_force_range.high);
+        return f;
+      }
+    }
+    return {};
+  }
+
+  // the contact forces the observation ends with (kMeasured leaves the world body out)
+  std::vector<double> observed_contact_forces() const {
+    const std::vector<double> f = contact_forces();
+    const size_t skip = std::min<size_t>(spec.contact_forces == ContactForces::kMeasured ? 6 : 0, f.size());
+    return std::vector<double>(f.begin() + static_cast<std::ptrdiff_t>(skip), f.end());
+  }
+
+  // observation of the current state: qpos[k:] ++ (clipped) qvel ++ contact forces, or qpos[k:] alone
   Observation observe() const {
     const mjModel* m = model.get();
     Observation obs;
     obs.reserve(observation_space.dim());
-    obs.insert(obs.end(), data->qpos + 1, data->qpos + m->nq);
+    obs.insert(obs.end(), data->qpos + spec.excluded_qpos, data->qpos + m->nq);
     if (!options.observe_velocities()) return obs;
     for (int i = 0; i < m->nv; ++i) {
       const double v = data->qvel[i];
       obs.push_back(spec.velocity_clip ? std::clamp(v, -*spec.velocity_clip, *spec.velocity_clip) : v);
     }
+    const std::vector<double> contact = observed_contact_forces();
+    obs.insert(obs.end(), contact.begin(), contact.end());
     return obs;
   }
 
-  // Gym's is_healthy: every configured range holds, strictly
+  // mj_forward on the qpos/qvel just written, leaving a free joint's quaternion as the spec says
+  // (MuJoCo 2.x normalizes it in place, 3.x does not)
+  void forward() {
+    const mjModel* m = model.get();
+    mjData* d = data.get();
+    if (spec.quaternion == QuaternionInQpos::kNormalized) {
+      mj_normalizeQuat(m, d->qpos);
+      mj_forward(m, d);
+      return;
+    }
+    const std::vector<double> given(d->qpos, d->qpos + m->nq);
+    mj_forward(m, d);
+    std::copy(given.begin(), given.end(), d->qpos);
+  }
+
+  // qpos[0], or the x of the forward body's frame from MuJoCo's last kinematics pass
+  double forward_position() const { return forward_body < 0 ? data->qpos[0] : data->xpos[3 * forward_body]; }
+
+  // Gym's is_healthy: every configured check holds (the open ranges strictly, the height range with its bounds)
   bool healthy() const {
     const mjModel* m = model.get();
     if (spec.healthy_z_range && !spec.healthy_z_range->contains(data->qpos[1])) return false;
@@ -77,6 +121,13 @@ struct LocomotionEnv::Impl {
       for (int i = 0; i < m->nv; ++i)
         if (!spec.healthy_state_range->contains(data->qvel[i])) return false;
     }
+    if (spec.require_finite_state) {
+      for (int i = 0; i < m->nq; ++i)
+        if (!std::isfinite(data->qpos[i])) return false;
+      for (int i = 0; i < m->nv; ++i)
+        if (!std::isfinite(data->qvel[i])) return false;
+    }
+    if (spec.healthy_height_range && !spec.healthy_height_range->contains(data->qpos[2])) return false;
     return true;
   }
 };
@@ -84,6 +135,7 @@ struct LocomotionEnv::Impl {
 LocomotionEnv::LocomotionEnv(LocomotionSpec spec, const EnvOptions& options) : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
   FLOWRL_CHECK(spec.frame_skip >= 1, spec.name, ": frame_skip must be >= 1, got ", spec.frame_skip);
+  FLOWRL_CHECK(spec.excluded_qpos >= 0, spec.name, ": excluded_qpos must be >= 0, got ", spec.excluded_qpos);
   FLOWRL_CHECK(options.max_episode_steps() >= 1, spec.name, ": max_episode_steps must be >= 1, got ",
                options.max_episode_steps());
   s.spec = std::move(spec);
@@ -97,12 +149,24 @@ LocomotionEnv::LocomotionEnv(LocomotionSpec spec, const EnvOptions& options) : i
   s.model = detail::load_shared_model(s.model_path);
   s.data = detail::make_data(s.model.get());
   const mjModel* m = s.model.get();
-  FLOWRL_CHECK(m->nq >= 3 && m->nu >= 1, s.model_path, ": a planar locomotion model needs root joints "
-               "rootx, rootz, rooty first and at least one actuator");
+  if (s.spec.forward_body.empty()) {
+    FLOWRL_CHECK(m->nq >= 3 && m->nu >= 1, s.model_path, ": a planar locomotion model needs root joints "
+                 "rootx, rootz, rooty first and at least one actuator");
+  } else {
+    s.forward_body = mj_name2id(m, mjOBJ_BODY, s.spec.forward_body.c_str());
+    FLOWRL_CHECK(s.forward_body > 0, s.model_path, " has no body named '", s.spec.forward_body, "' (",
+                 s.spec.name, " measures its forward velocity on it)");
+    FLOWRL_CHECK(m->nq >= 7 && m->jnt_type[0] == mjJNT_FREE && m->nu >= 1, s.model_path,
+                 ": a free-jointed locomotion model needs its free root joint first and at least one actuator");
+  }
+  FLOWRL_CHECK(s.spec.excluded_qpos < m->nq, s.spec.name, ": excluded_qpos ", s.spec.excluded_qpos,
+               " leaves no position in the observation (the model has ", m->nq, ")");
   s.dt = m->opt.timestep * s.spec.frame_skip;
 
   // spaces: observations unbounded, actions from the actuators' ctrlrange
-  const size_t obs_dim = static_cast<size_t>(m->nq - 1 + (options.observe_velocities() ? m->nv : 0));
+  const size_t obs_dim = options.observe_velocities()
+                             ? static_cast<size_t>(m->nq - s.spec.excluded_qpos + m->nv) + s.observed_contact_forces().size()
+                             : static_cast<size_t>(m->nq - s.spec.excluded_qpos);
   s.name = s.spec.name + (options.observe_velocities() ? "" : kPositionsSuffix);
   const double inf = std::numeric_limits<double>::infinity();
   s.observation_space = Box{std::vector<double>(obs_dim, -inf), std::vector<double>(obs_dim, inf)};
@@ -141,7 +205,7 @@ Observation LocomotionEnv::reset(std::optional<uint64_t> seed) {
   for (int i = 0; i < m->nq; ++i) d->qpos[i] += s.rng.uniform(-c, c);
   for (int i = 0; i < m->nv; ++i)
     d->qvel[i] += s.spec.velocity_noise == VelocityNoise::kNormal ? c * s.rng.normal() : s.rng.uniform(-c, c);
-  mj_forward(m, d);
+  s.forward();
 
   s.steps = 0;
   s.ever_reset = true;
@@ -175,8 +239,10 @@ StepResult LocomotionEnv::step(const Action& action) {
   // frame_skip physics steps; a divergence (MuJoCo reset the state) ends the episode with an error
   std::array<int, 3> before{};
   for (size_t k = 0; k < kDivergenceWarnings.size(); ++k) before[k] = d->warning[kDivergenceWarnings[k]].number;
-  const double x_before = d->qpos[0];
+  const double x_before = s.forward_position();
   for (int k = 0; k < s.spec.frame_skip; ++k) mj_step(m, d);
+  // cfrc_ext, which mj_step leaves alone without acceleration sensors (Gymnasium calls it after every step)
+  if (s.spec.contact_forces == ContactForces::kMeasured) mj_rnePostConstraint(m, d);
   for (size_t k = 0; k < kDivergenceWarnings.size(); ++k) {
     if (d->warning[kDivergenceWarnings[k]].number != before[k]) {
       s.needs_reset = true;
@@ -187,12 +253,19 @@ StepResult LocomotionEnv::step(const Action& action) {
   ++s.steps;
 
   // reward and termination on the state after the step
-  const double x_velocity = (d->qpos[0] - x_before) / s.dt;
+  const double x_velocity = (s.forward_position() - x_before) / s.dt;
   const bool healthy = s.healthy();
-  const double healthy_reward =
-      (healthy || s.spec.terminate_when_unhealthy) ? s.spec.healthy_reward : 0.0;
+  const bool paid = s.spec.healthy_reward_rule == HealthyReward::kWhileHealthy
+                        ? healthy
+                        : healthy || s.spec.terminate_when_unhealthy;
+  const double healthy_reward = paid ? s.spec.healthy_reward : 0.0;
   StepResult result;
   result.reward = s.spec.forward_reward_weight * x_velocity + healthy_reward - s.spec.ctrl_cost_weight * ctrl_sq;
+  if (s.spec.contact_forces != ContactForces::kNone) {
+    double contact_sq = 0.0;
+    for (double f : s.contact_forces()) contact_sq += f * f;
+    result.reward -= s.spec.contact_cost_weight * contact_sq;
+  }
   result.terminated = s.spec.terminate_when_unhealthy && !healthy;
   result.truncated = s.steps >= s.options.max_episode_steps();
   result.observation = s.observe();
@@ -220,7 +293,8 @@ Observation LocomotionEnv::set_state(const std::vector<double>& qpos, const std:
     FLOWRL_CHECK(std::isfinite(qvel[i]), s.spec.name, ": set_state qvel[", i, "] is not finite");
   std::copy(qpos.begin(), qpos.end(), d->qpos);
   std::copy(qvel.begin(), qvel.end(), d->qvel);
-  mj_forward(m, d);
+  s.forward();
+  if (s.spec.contact_forces == ContactForces::kMeasured) mj_rnePostConstraint(m, d);
   return s.observe();
 }
 

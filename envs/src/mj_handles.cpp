@@ -42,7 +42,7 @@ ModelPtr load_model(const std::string& path) {
   install_mujoco_handlers();
   FLOWRL_CHECK(std::filesystem::is_regular_file(path), "MuJoCo model file ", path,
                " does not exist; set FLOWRL_ASSETS_DIR (or EnvOptions::assets_dir) to the folder "
-               "holding hopper.xml, walker2d.xml and half_cheetah.xml");
+               "holding hopper.xml, walker2d.xml, half_cheetah.xml and ant.xml");
   // mj_loadXML reports problems through the caller's buffer
   char error[1024] = "";
   ModelPtr model(mj_loadXML(path.c_str(), nullptr, error, sizeof(error)));

@@ -3,6 +3,7 @@
 
 #include <flowrl/core/error.h>
 #include <flowrl/envs/gym_locomotion.h>
+#include <flowrl/envs/gymnasium_v5.h>
 
 #include <algorithm>
 #include <map>
@@ -19,12 +20,16 @@ const std::vector<std::string>& d4rl_dataset_kinds() {
   return kinds;
 }
 
-// Gym ids of the envs D4RL's locomotion data came from
+// Gym ids of the envs D4RL's locomotion data came from, and Gymnasium ids of the v5 envs (a Minari
+// dataset's env_spec id)
 const std::map<std::string, std::string>& gym_ids() {
   static const std::map<std::string, std::string> ids = {
       {"Hopper-v2", "hopper"},           {"Hopper-v3", "hopper"},
       {"HalfCheetah-v2", "halfcheetah"}, {"HalfCheetah-v3", "halfcheetah"},
       {"Walker2d-v2", "walker2d"},       {"Walker2d-v3", "walker2d"},
+      {"Ant-v2", "ant"},                 {"Ant-v3", "ant"},
+      {"Hopper-v5", "hopper-v5"},        {"HalfCheetah-v5", "halfcheetah-v5"},
+      {"Walker2d-v5", "walker2d-v5"},    {"Ant-v5", "ant-v5"},
   };
   return ids;
 }
@@ -38,6 +43,11 @@ struct Registry {
     factories["hopper"] = [](const EnvOptions& o) { return make_hopper(o); };
     factories["halfcheetah"] = [](const EnvOptions& o) { return make_halfcheetah(o); };
     factories["walker2d"] = [](const EnvOptions& o) { return make_walker2d(o); };
+    factories["ant"] = [](const EnvOptions& o) { return make_ant(o); };
+    factories["hopper-v5"] = [](const EnvOptions& o) { return make_hopper_v5(o); };
+    factories["halfcheetah-v5"] = [](const EnvOptions& o) { return make_halfcheetah_v5(o); };
+    factories["walker2d-v5"] = [](const EnvOptions& o) { return make_walker2d_v5(o); };
+    factories["ant-v5"] = [](const EnvOptions& o) { return make_ant_v5(o); };
     // positions-only variants: the same env without joint velocities in the observation
     for (const std::string base : {"hopper", "halfcheetah", "walker2d"}) {
       const EnvFactory full = factories.at(base);
@@ -103,6 +113,12 @@ std::string full_observation_env(const std::string& name) {
   return is_positions_only(name) ? name.substr(0, name.size() - std::string(kPositionsSuffix).size()) : name;
 }
 
+std::string gym_v3_env(const std::string& name) {
+  const std::string suffix = "-v5";
+  const bool v5 = name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return v5 ? name.substr(0, name.size() - suffix.size()) : name;
+}
+
 std::string resolve_env_name(const std::string& name) {
   const std::vector<std::string> known = registered_envs();
   auto is_known = [&](const std::string& n) { return std::find(known.begin(), known.end(), n) != known.end(); };
@@ -113,7 +129,7 @@ std::string resolve_env_name(const std::string& name) {
   std::ostringstream msg;
   msg << "unknown environment '" << name << "'; known: ";
   for (size_t i = 0; i < known.size(); ++i) msg << (i ? ", " : "") << known[i];
-  msg << " (also as D4RL dataset names such as hopper-medium-v2, or Gym ids such as Hopper-v3)";
+  msg << " (also as D4RL dataset names such as hopper-medium-v2, or Gym/Gymnasium ids such as Hopper-v3, Hopper-v5)";
   fail(msg.str());
 }
 

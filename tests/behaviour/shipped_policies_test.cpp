@@ -32,6 +32,9 @@ const std::vector<Shipped>& shipped() {
       {"walker2d-a2c.h5", "walker2d", "a2c", OutputKind::kClip, LogStdKind::kParameter, 17},
       {"walker2d-ppo.h5", "walker2d", "ppo", OutputKind::kClip, LogStdKind::kParameter, 18},  // + time feature
       {"walker2d-trpo.h5", "walker2d", "trpo", OutputKind::kClip, LogStdKind::kParameter, 17},
+      {"ant-a2c.h5", "ant", "a2c", OutputKind::kClip, LogStdKind::kParameter, 111},
+      {"ant-ars.h5", "ant", "ars", OutputKind::kClip, LogStdKind::kNone, 111},
+      {"ant-trpo.h5", "ant", "trpo", OutputKind::kClip, LogStdKind::kParameter, 111},
   };
   return all;
 }
@@ -75,6 +78,10 @@ TEST_CASE("a policy on the wrong env is a clear error", "[behaviour][shipped]") 
   CHECK_THROWS_WITH(check_policy_env(hopper, "walker2d", 17, 6),
                     Catch::Contains("trained on Hopper-v3") && Catch::Contains("walker2d"));
   CHECK_NOTHROW(check_policy_env(hopper, "hopper-medium-v2", 11, 3));
+  CHECK_NOTHROW(check_policy_env(hopper, "Hopper-v5", 11, 3));  // the same body and observation in Gymnasium v5
+  CHECK_THROWS_WITH(check_policy_env(hopper, "walker2d-v5", 17, 6), Catch::Contains("trained on Hopper-v3"));
+  MlpPolicy ant = MlpPolicy::load(std::string(FLOWRL_POLICIES_DIR) + "/ant-ars.h5");
+  CHECK_THROWS_WITH(check_policy_env(ant, "ant-v5", 105, 8), Catch::Contains("maps 111 inputs to 8 actions"));
   CHECK_THROWS_WITH(check_policy_env(hopper, "hopper", 12, 3), Catch::Contains("maps 11 inputs to 3 actions"));
   MlpPolicy ppo = MlpPolicy::load(std::string(FLOWRL_POLICIES_DIR) + "/walker2d-ppo.h5");
   CHECK_THROWS_WITH(check_policy_env(ppo, "walker2d", 17, 6, TimeFeature::kOff), Catch::Contains("maps 18 inputs"));

@@ -49,7 +49,7 @@ struct ScopedEnv {
 
 TEST_CASE("the default search finds the shipped models without absolute configuration", "[envs][assets]") {
   ::unsetenv(kAssetsDirEnvVar);
-  for (const char* file : {"hopper.xml", "walker2d.xml", "half_cheetah.xml"}) {
+  for (const char* file : {"hopper.xml", "walker2d.xml", "half_cheetah.xml", "ant.xml"}) {
     const std::string path = find_asset(file);
     CHECK(fs::is_regular_file(path));
     CHECK(fs::path(path).filename() == file);

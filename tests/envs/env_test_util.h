@@ -3,6 +3,7 @@
 
 #include <flowrl/envs/locomotion_env.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <vector>
@@ -12,6 +13,28 @@ namespace flowrl::test {
 /// Sum of squares.
 inline double sum_sq(const std::vector<double>& v) {
   return std::inner_product(v.begin(), v.end(), v.begin(), 0.0);
+}
+
+/// Mean, population standard deviation and largest |x| of a sample.
+struct SampleStats {
+  double mean = 0.0;     ///< sample mean
+  double std = 0.0;      ///< population standard deviation
+  double max_abs = 0.0;  ///< largest |x|
+};
+
+/// The SampleStats of `x` (non-empty).
+inline SampleStats sample_stats(const std::vector<double>& x) {
+  SampleStats s;
+  double sum = 0.0, sum_sq = 0.0;
+  for (double v : x) {
+    sum += v;
+    sum_sq += v * v;
+    s.max_abs = std::max(s.max_abs, std::abs(v));
+  }
+  const double n = static_cast<double>(x.size());
+  s.mean = sum / n;
+  s.std = std::sqrt(sum_sq / n - s.mean * s.mean);
+  return s;
 }
 
 /// qpos0 + delta at index i (a state for health-check tests), zero velocities.

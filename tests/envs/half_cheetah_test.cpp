@@ -27,8 +27,8 @@ TEST_CASE("halfcheetah spaces and timing", "[envs][halfcheetah]") {
 
 TEST_CASE("halfcheetah reset noise: qpos uniform, qvel normal", "[envs][halfcheetah]") {
   auto env = make_halfcheetah();
-  double sum = 0, sum_sq = 0, max_abs_qpos = 0, max_abs_qvel = 0;
-  int n = 0;
+  double max_abs_qpos = 0;
+  std::vector<double> qvel;
   for (uint64_t seed = 0; seed < 300; ++seed) {
     env->reset(seed);
     MujocoState s = env->state();
@@ -36,17 +36,12 @@ TEST_CASE("halfcheetah reset noise: qpos uniform, qvel normal", "[envs][halfchee
       REQUIRE(std::abs(q) <= 0.1);
       max_abs_qpos = std::max(max_abs_qpos, std::abs(q));
     }
-    for (double v : s.qvel) {
-      sum += v;
-      sum_sq += v * v;
-      max_abs_qvel = std::max(max_abs_qvel, std::abs(v));
-      ++n;
-    }
+    qvel.insert(qvel.end(), s.qvel.begin(), s.qvel.end());
   }
-  const double mean = sum / n, std = std::sqrt(sum_sq / n - mean * mean);
-  CHECK(std::abs(mean) < 0.01);
-  CHECK(std == Approx(0.1).epsilon(0.06));
-  CHECK(max_abs_qvel > 0.25);  // Gaussian tails reach beyond the uniform bound
+  const test::SampleStats v = test::sample_stats(qvel);
+  CHECK(std::abs(v.mean) < 0.01);
+  CHECK(v.std == Approx(0.1).epsilon(0.06));
+  CHECK(v.max_abs > 0.25);  // Gaussian tails reach beyond the uniform bound
   CHECK(max_abs_qpos > 0.095);
 }
 

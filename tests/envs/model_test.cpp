@@ -203,6 +203,68 @@ TEST_CASE("halfcheetah model matches the tables", "[envs][model]") {
   }
 }
 
+TEST_CASE("ant model matches Gym's ant.xml as compiled", "[envs][model]") {
+  ModelSummary m = make_ant()->model_summary();
+  CHECK(m.nq == 15);
+  CHECK(m.nv == 14);
+  CHECK(m.nu == 8);
+  CHECK(m.integrator == "RK4");
+  CHECK(m.timestep == 0.01);
+  CHECK(m.frame_skip == 5);
+  CHECK(m.dt == Approx(0.05).margin(1e-15));
+  // density 5: the figures MuJoCo compiles Gym's (Gymnasium's) ant.xml to
+  REQUIRE(m.bodies.size() == 13);
+  auto mass = masses(m);
+  CHECK(mass["torso"] == Approx(0.327249234748937).margin(1e-12));
+  for (const char* strut : {"front_left_leg", "aux_1", "front_right_leg", "aux_2", "back_leg", "aux_3",
+                            "right_back_leg", "aux_4"})
+    CHECK(mass[strut] == Approx(0.039157753728467).margin(1e-12));
+  for (const char* foot : {"front_left_foot", "front_right_foot", "back_left_foot", "back_right_foot"})
+    CHECK(mass[foot] == Approx(0.067592204532680).margin(1e-12));
+  CHECK(m.total_mass == Approx(0.910880082707392).margin(1e-12));
+
+  const auto& root = joint(m, "root");
+  CHECK(root.type == "free");
+  CHECK_FALSE(root.limited);
+  CHECK(root.armature == 0.0);
+  CHECK(root.damping == 0.0);
+  CHECK(m.joints[0].name == "root");
+  struct J {
+    const char* name;
+    double low_deg, high_deg;
+  };
+  for (const J& j : {J{"hip_1", -30, 30}, J{"ankle_1", 30, 70}, J{"hip_2", -30, 30}, J{"ankle_2", -70, -30},
+                     J{"hip_3", -30, 30}, J{"ankle_3", -70, -30}, J{"hip_4", -30, 30}, J{"ankle_4", 30, 70}}) {
+    INFO(j.name);
+    const auto& got = joint(m, j.name);
+    CHECK(got.type == "hinge");
+    CHECK(got.limited);
+    CHECK(got.range_low == Approx(j.low_deg * kDeg).margin(1e-12));
+    CHECK(got.range_high == Approx(j.high_deg * kDeg).margin(1e-12));
+    CHECK(got.armature == 1.0);
+    CHECK(got.damping == 1.0);
+    CHECK(got.qpos0 == 0.0);  // the ankles start outside their ranges, as in Gym
+  }
+
+  CHECK(gears(m) == std::vector<double>(8, 150.0));
+  check_ctrl(m);
+  std::vector<std::string> order;
+  for (const auto& a : m.actuators) order.push_back(a.joint);
+  CHECK(order == std::vector<std::string>{"hip_4", "ankle_4", "hip_1", "ankle_1", "hip_2", "ankle_2", "hip_3", "ankle_3"});
+
+  REQUIRE(m.geoms.size() == 14);
+  for (const auto& g : m.geoms) {
+    INFO(g.name);
+    CHECK(g.friction == std::vector<double>{1.0, 0.5, 0.5});
+    CHECK(g.margin == 0.01);
+    CHECK(g.condim == 3);
+    CHECK(g.contype == 1);
+    CHECK(g.conaffinity == (g.name == "floor" ? 1 : 0));  // the legs touch the floor, never each other
+    CHECK(g.solimp == std::vector<double>{0.9, 0.95, 0.001, 0.5, 2});
+    CHECK(g.solref == std::vector<double>{0.02, 1});
+  }
+}
+
 TEST_CASE("shipped local-coordinate models equal the global-coordinate transcription", "[envs][model]") {
   const std::string fixtures = test::test_data_dir() + "/mjcf";
   for (auto [spec, global_file] : {std::pair{hopper_spec(), "hopper_global.xml"}, std::pair{walker2d_spec(), "walker2d_global.xml"}}) {

@@ -10,11 +10,12 @@ using namespace flowrl::envs;
 
 TEST_CASE("built-in envs are registered", "[envs][registry]") {
   auto names = registered_envs();
-  for (const char* n : {"hopper", "halfcheetah", "walker2d"})
+  for (const char* n : {"hopper", "halfcheetah", "walker2d", "ant"})
     CHECK(std::find(names.begin(), names.end(), n) != names.end());
   CHECK(make_env("hopper")->observation_space().dim() == 11);
   CHECK(make_env("halfcheetah")->name() == "halfcheetah");
   CHECK(make_env("walker2d")->action_space().dim() == 6);
+  CHECK(make_env("ant")->observation_space().dim() == 111);
 }
 
 TEST_CASE("D4RL dataset names and Gym ids map to their env", "[envs][registry]") {
@@ -27,6 +28,8 @@ TEST_CASE("D4RL dataset names and Gym ids map to their env", "[envs][registry]")
   CHECK(resolve_env_name("Hopper-v3") == "hopper");
   CHECK(resolve_env_name("HalfCheetah-v2") == "halfcheetah");
   CHECK(resolve_env_name("Walker2d-v3") == "walker2d");
+  CHECK(resolve_env_name("ant-medium-v2") == "ant");
+  CHECK(resolve_env_name("Ant-v3") == "ant");
   CHECK(make_env("hopper-expert-v2")->name() == "hopper");
   // options reach the env
   auto env = make_env("walker2d-medium-v2", EnvOptions().max_episode_steps(7));
@@ -34,13 +37,14 @@ TEST_CASE("D4RL dataset names and Gym ids map to their env", "[envs][registry]")
 }
 
 TEST_CASE("unknown names are errors that list the known names", "[envs][registry]") {
-  for (const char* bad : {"hoper", "ant-medium-v2", "hopper-medium", "hopper-median-v2", "Hopper-v9", ""}) {
+  for (const char* bad : {"hoper", "ant-medium", "Ant-v4", "Hopper-v4", "hopper-v6", "hopper-medium", "hopper-median-v2", "Hopper-v9", ""}) {
     INFO(bad);
     CHECK_THROWS_AS(make_env(bad), Error);
   }
   CHECK_THROWS_WITH(make_env("hoper"), Catch::Contains("unknown environment 'hoper'") &&
-                                           Catch::Contains("halfcheetah, halfcheetah-positions, hopper, hopper-positions, walker2d") &&
-                                           Catch::Contains("hopper-medium-v2"));
+                                           Catch::Contains("ant, ant-v5, halfcheetah, halfcheetah-positions, halfcheetah-v5, hopper, hopper-positions, "
+                                                          "hopper-v5, walker2d, walker2d-positions, walker2d-v5") &&
+                                           Catch::Contains("hopper-medium-v2") && Catch::Contains("Hopper-v5"));
 }
 
 TEST_CASE("custom envs can be registered once", "[envs][registry]") {

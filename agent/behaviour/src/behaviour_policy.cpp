@@ -70,7 +70,9 @@ void check_policy_env(const MlpPolicy& policy, const std::string& env_name, int6
   } catch (const Error&) {
     policy_env.clear();  // an env flowrl does not know: only the widths can be checked
   }
-  FLOWRL_CHECK(policy_env.empty() || policy_env == env, policy.info().file, " was trained on ", policy.info().env_id,
+  // a Gym v3 policy fits the Gymnasium v5 env of its body (hopper-trpo.h5 on hopper-v5) if the widths do
+  FLOWRL_CHECK(policy_env.empty() || envs::gym_v3_env(policy_env) == envs::gym_v3_env(env), policy.info().file,
+               " was trained on ", policy.info().env_id,
                " (flowrl env '", policy_env, "'), not on '", env_name, "'; pick a ", env, " policy or --env ", policy_env);
   const int64_t input = obs_dim + (uses_time_feature(policy, obs_dim, time_feature) ? 1 : 0);
   FLOWRL_CHECK(policy.obs_dim() == input && policy.act_dim() == act_dim, policy.info().file, " maps ",

@@ -54,7 +54,7 @@ struct StepResult {
 ///   auto env = make_env("hopper", EnvOptions().reset_noise_scale(0.0).seed(7));
 struct EnvOptions {
   /// Reset-noise scale with Gym v3's meaning (hopper/walker2d: qpos, qvel += U(-s, s), default 5e-3;
-  /// halfcheetah: qpos += U(-s, s), qvel += s * N(0, 1), default 0.1). Unset: the env's default;
+  /// halfcheetah, ant: qpos += U(-s, s), qvel += s * N(0, 1), default 0.1). Unset: the env's default;
   /// 0: a deterministic reset.
   FLOWRL_ARG(std::optional<double>, reset_noise_scale);
   /// Steps after which an episode is truncated (Gym's TimeLimit).

@@ -1,15 +1,18 @@
-// flowrl/envs/locomotion_env.h — MuJoCo planar locomotion envs with Gym v3's step/reset logic.
+// flowrl/envs/locomotion_env.h — MuJoCo locomotion envs with Gym v3's step/reset logic.
 //
-// One class serves Hopper, HalfCheetah and Walker2d; a LocomotionSpec holds everything that differs
-// between them (model file, frame skip, reward weights, health ranges, reset noise). The step is
-// Gym's `*_v3.py` step, wrapped the way D4RL wraps it:
+// One class serves Hopper, HalfCheetah, Walker2d and Ant; a LocomotionSpec holds everything that
+// differs between them (model file, frame skip, reward weights, health ranges, reset noise, contact
+// forces). The step is Gym's `*_v3.py` step, wrapped the way D4RL wraps it:
 //   a     = clip(action, -1, 1)                       (D4RL's NormalizedBoxEnv)
-//   x0    = qpos[0]; ctrl = a; mj_step x frame_skip
-//   r     = forward_weight * (qpos[0] - x0) / dt + healthy_reward - ctrl_cost_weight * |a|^2
-//   term  = terminate_when_unhealthy && !healthy(state after the step)   (strict inequalities)
-//   obs   = qpos[1:] ++ (velocity_clip ? clip(qvel, -c, c) : qvel)
-//           (qpos[1:] alone with EnvOptions::observe_velocities(false): the "-positions" variants)
-// with dt = opt.timestep * frame_skip. MuJoCo stays out of this header (pimpl).
+//   x0    = forward position; ctrl = a; mj_step x frame_skip
+//   r     = forward_weight * (x1 - x0) / dt + healthy_reward - ctrl_cost_weight * |a|^2
+//           - contact_cost_weight * |contact forces|^2   (Gymnasium v5 variants: see the spec)
+//   term  = terminate_when_unhealthy && !healthy(state after the step)
+//   obs   = qpos[k:] ++ (velocity_clip ? clip(qvel, -c, c) : qvel) ++ contact forces
+//           (qpos[k:] alone with EnvOptions::observe_velocities(false): the "-positions" variants)
+// with dt = opt.timestep * frame_skip, k = LocomotionSpec::excluded_qpos (1 for the planar bodies,
+// 2 for Ant). The forward position is qpos[0] (planar bodies) or the x of a body's frame as MuJoCo
+// last computed it (Ant, see LocomotionSpec::forward_body). MuJoCo stays out of this header (pimpl).
 #pragma once
 
 #include <flowrl/envs/env.h>
@@ -31,10 +34,58 @@ struct OpenRange {
   bool contains(double x) const { return low < x && x < high; }
 };
 
+/// A closed interval [low, high]: contains(x) is low <= x <= high, as Gym Ant's health check.
+struct ClosedRange {
+  /// Lower bound (inclusive).
+  double low;
+  /// Upper bound (inclusive).
+  double high;
+  /// low <= x <= high; false for NaN.
+  bool contains(double x) const { return low <= x && x <= high; }
+};
+
 /// Distribution of the reset noise added to qvel.
 enum class VelocityNoise {
   kUniform,  ///< qvel += U(-scale, scale)            (hopper, walker2d)
-  kNormal,   ///< qvel += scale * N(0, 1)              (halfcheetah)
+  kNormal,   ///< qvel += scale * N(0, 1)              (halfcheetah, ant)
+};
+
+/// A free joint's quaternion in qpos after reset() and set_state().
+enum class QuaternionInQpos {
+  /// Normalized: what MuJoCo 2.x's mj_forward did to qpos in place (Debian's 2.2.2 still does), so
+  /// what Gym on mujoco-py, and D4RL's ant-*-v2 files, saw.
+  kNormalized,
+  /// As drawn or given: MuJoCo 3.x's mj_forward leaves qpos alone and normalizes a copy, so Gymnasium
+  /// observes the non-unit quaternion until the first step's integration normalizes it.
+  kAsGiven,
+};
+
+/// What the observation and the reward make of MuJoCo's external contact forces (cfrc_ext: 6 values
+/// per body, world body first).
+enum class ContactForces {
+  /// Neither observed nor charged (hopper, walker2d, halfcheetah).
+  kNone,
+  /// Gym Ant-v2/v3 as D4RL's ant-*-v2 files have it: the observation ends with 6 values for every
+  /// body, the world included (84 for Ant), and all of them are zero, because mujoco-py 2.x never
+  /// had MuJoCo compute cfrc_ext (openai/gym#1541). flowrl does not compute them either: the block
+  /// is zeros by definition, and the contact cost, contact_cost_weight times their sum of squares,
+  /// is exactly 0.
+  kZeroBlock,
+  /// Gymnasium v5 (Ant-v5): after every step mj_rnePostConstraint computes cfrc_ext, the observation
+  /// ends with that of every body but the world (6 values each, 78 for Ant), clipped to
+  /// contact_force_range, and the contact cost charges the clipped forces of all bodies. reset()
+  /// observes zeros there, as Gymnasium's reset does (mj_resetData clears cfrc_ext and mj_forward
+  /// does not compute it); set_state() computes them for the state it sets.
+  kMeasured,
+};
+
+/// Which steps pay the healthy reward.
+enum class HealthyReward {
+  /// Gym v3: every step while healthy, and every step (the terminating one included) when
+  /// terminate_when_unhealthy.
+  kGymV3,
+  /// Gymnasium v5: only the steps that end healthy; the terminating step gets none.
+  kWhileHealthy,
 };
 
 /// Everything that defines one locomotion task on top of its MJCF model.
@@ -47,12 +98,20 @@ struct LocomotionSpec {
   std::string model_file;
   /// mj_step calls per env step.
   int frame_skip = 1;
-  /// Weight of the forward velocity (qpos[0] displacement / dt).
+  /// Weight of the forward velocity (displacement of the forward position / dt).
   double forward_reward_weight = 1.0;
+  /// Body whose x coordinate is the forward position; empty: qpos[0] (the planar bodies' rootx).
+  /// Read, as Gym's get_body_com and Gymnasium's data.body().xpos read it, from the body frames
+  /// MuJoCo computed last: after reset() or set_state() those of the state itself, but after mj_step
+  /// those of the step's last kinematics pass (for RK4 its last intermediate stage), not those of the
+  /// state the step ends in.
+  std::string forward_body;
   /// Weight of the control cost sum(a^2) (after clipping a to the action space).
   double ctrl_cost_weight = 0.0;
-  /// Reward for being alive, paid every step (also the terminating one when terminate_when_unhealthy).
+  /// Reward for being alive, paid as healthy_reward_rule says.
   double healthy_reward = 0.0;
+  /// Which steps pay healthy_reward.
+  HealthyReward healthy_reward_rule = HealthyReward::kGymV3;
   /// End the episode (terminated) when unhealthy.
   bool terminate_when_unhealthy = false;
   /// Healthy range of z = qpos[1] (none: not checked).
@@ -61,12 +120,28 @@ struct LocomotionSpec {
   std::optional<OpenRange> healthy_angle_range;
   /// Healthy range of every element of qpos[2:] ++ qvel (none: not checked).
   std::optional<OpenRange> healthy_state_range;
+  /// Healthy range of qpos[2], the height of a free-jointed torso, bounds included (none: not checked).
+  std::optional<ClosedRange> healthy_height_range;
+  /// Unhealthy when a qpos or qvel value is not finite (Gym Ant's np.isfinite(state_vector())).
+  bool require_finite_state = false;
+  /// Leading qpos values left out of the observation: 1 (rootx) for the planar bodies, 2 (the
+  /// torso's x and y) for Ant.
+  int excluded_qpos = 1;
   /// Observation clips qvel to [-c, c] when set.
   std::optional<double> velocity_clip;
   /// Default reset-noise scale (EnvOptions::reset_noise_scale overrides it).
   double reset_noise_scale = 0.0;
   /// Distribution of the qvel reset noise (qpos noise is always uniform).
   VelocityNoise velocity_noise = VelocityNoise::kUniform;
+  /// How reset() and set_state() leave a free joint's quaternion in qpos (the noise makes it
+  /// non-unit); the dynamics do not depend on it, the observation of that state does.
+  QuaternionInQpos quaternion = QuaternionInQpos::kNormalized;
+  /// The contact forces' part of the observation and the reward.
+  ContactForces contact_forces = ContactForces::kNone;
+  /// Weight of the contact cost: the sum of squares of the (clipped) contact forces.
+  double contact_cost_weight = 0.0;
+  /// ContactForces::kMeasured clips every cfrc_ext value to this range.
+  ClosedRange contact_force_range{-1.0, 1.0};
 };
 
 /// A MuJoCo state: generalized positions and velocities.
@@ -135,7 +210,7 @@ struct ModelSummary {
   std::vector<Actuator> actuators;  ///< in model order (= action order)
 };
 
-/// A Gym v3 MuJoCo locomotion environment (Hopper, HalfCheetah, Walker2d).
+/// A Gym v3 or Gymnasium v5 MuJoCo locomotion environment (Hopper, HalfCheetah, Walker2d, Ant).
 ///
 ///   LocomotionEnv env(hopper_spec(), EnvOptions().reset_noise_scale(0.0));
 ///   auto obs = env.reset(42);

@@ -39,7 +39,7 @@ struct RenderOptions {
   /// Picture height in pixels (16..4096).
   FLOWRL_ARG(int64_t, height) = 240;
   /// Name of a camera of the model. The default, "track", is the side camera of flowrl's hopper,
-  /// walker2d and halfcheetah models that follows the body's centre of mass (Gym's rgb_array view);
+  /// walker2d, halfcheetah and ant models that follows the body's centre of mass (Gym's rgb_array view);
   /// a model without one gets a camera tracking its first body from the side. Another name that the
   /// model lacks is an error.
   FLOWRL_ARG(std::string, camera) = "track";

@@ -78,7 +78,8 @@ class BehaviourPolicy : public envs::Policy {
 bool uses_time_feature(const MlpPolicy& policy, int64_t env_obs_dim, TimeFeature mode = TimeFeature::kAuto);
 
 /// Throws flowrl::Error unless `policy` fits env `env_name` (any name the env registry accepts): the
-/// policy's Gym id must map to the same env, and the widths must match (the policy input may be one
+/// policy's Gym id must map to the same env or to the Gym v3 env of the same body (a Hopper-v3 policy
+/// fits hopper-v5, see envs::gym_v3_env), and the widths must match (the policy input may be one
 /// wider than obs_dim when `time_feature` allows the time feature).
 void check_policy_env(const MlpPolicy& policy, const std::string& env_name, int64_t obs_dim, int64_t act_dim,
                       TimeFeature time_feature = TimeFeature::kAuto);
