@@ -54,11 +54,12 @@ std::string d4rl_env(config::Config& cfg, const std::string& path) {
     known.push_back(env);
     known.push_back(env + envs::kPositionsSuffix);
   }
+  known.push_back("ant");  // D4RL's ant-*-v2 files (no positions-only variant); set eval.targets for it
   for (const auto& env : known) {  // the longest match: hopper-positions-medium.hdf5 -> hopper-positions
     if (base.rfind(env, 0) == 0 && env.size() > inferred.size()) inferred = env;
   }
   FLOWRL_CHECK(cfg.has("dataset.env") || !inferred.empty(), cfg.source(),
-               ": set key 'dataset.env' (hopper, halfcheetah, walker2d, or one of them with -positions): it "
+               ": set key 'dataset.env' (hopper, halfcheetah, walker2d, one of them with -positions, or ant): it "
                "cannot be inferred from '", base, "'");
   return cfg.get_choice("dataset.env", inferred, known);
 }
