@@ -3,6 +3,7 @@
 
 #include <flowrl/collect/rollout.h>
 
+#include <cstdint>
 #include <string>
 
 namespace flowrl::collect::detail {

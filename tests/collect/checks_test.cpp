@@ -15,7 +15,7 @@
 using namespace flowrl;
 using Catch::Matchers::Contains;
 
-TEST_CASE("write_dataset: the D4RL reader reads back every row and the metadata", "[collect]") {
+TEST_CASE("collect::write_dataset: the D4RL reader reads back every row and the metadata", "[collect]") {
   test::ScratchDir tmp("flowrl-collect");
   auto made = collect::collect("hopper", test::shipped("hopper-sac.h5", true), collect::CollectOptions(1500).seed(6));
   made.dataset.metadata.strings["flowrl/command"] = "a test";
@@ -47,7 +47,7 @@ TEST_CASE("write_dataset: the D4RL reader reads back every row and the metadata"
   CHECK(written.consistency.max_squared_error < 1e-10);
 }
 
-TEST_CASE("check_qpos_consistency: a state that does not give its observation is found", "[collect]") {
+TEST_CASE("collect::check_qpos_consistency: a state that does not give its observation is found", "[collect]") {
   auto made = collect::collect("hopper", collect::Behaviour(), collect::CollectOptions(300).seed(7));
   data::D4RLDataset& ds = made.dataset;
   const auto clean = collect::check_qpos_consistency(ds, "hopper", 0);
@@ -67,7 +67,8 @@ TEST_CASE("check_qpos_consistency: a state that does not give its observation is
              Contains("has no infos/qpos and infos/qvel"));
 }
 
-TEST_CASE("check_returns: a policy's dataset agrees with fresh episodes; a shifted mean does not", "[collect]") {
+TEST_CASE("collect::check_returns: a policy's dataset agrees with fresh episodes, a shifted mean does not",
+          "[collect]") {
   const auto expert = test::shipped("hopper-trpo.h5", false);
   CHECK(collect::returns_checkable(expert));
   CHECK_FALSE(collect::returns_checkable(collect::Behaviour()));
@@ -90,7 +91,8 @@ TEST_CASE("check_returns: a policy's dataset agrees with fresh episodes; a shift
   CHECK(off.z >= 4);
   CHECK_FALSE(off.ok);
 
-  CHECK_THAT(test::error_message([&] { collect::check_returns("hopper", collect::Behaviour(), stats.returns, options); }),
+  const collect::Behaviour random;
+  CHECK_THAT(test::error_message([&] { collect::check_returns("hopper", random, stats.returns, options); }),
              Contains("only such a behaviour has a return to compare"));
   CHECK_THROWS_AS(collect::check_returns("hopper", expert, stats.returns, collect::ReturnCheckOptions(0)), Error);
 }

@@ -1,8 +1,9 @@
-// collect_test_util.h — shared helpers of the flowrl::collect tests.
+// collect_test_util.h — shared helpers of the flowrl::collect tests (and test::error_message).
 #pragma once
 
 #include <flowrl/collect/rollout.h>
-#include <flowrl/core/error.h>
+
+#include "error_message.h"
 
 #include <string>
 
@@ -18,17 +19,6 @@ inline collect::Behaviour shipped(const std::string& name, bool stochastic, doub
   b.stochastic = stochastic;
   b.action_noise = action_noise;
   return b;
-}
-
-/// The message of the flowrl::Error that `f()` throws; "(no error)" when it returns.
-template <typename F>
-std::string error_message(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace flowrl::test

@@ -21,7 +21,7 @@ const std::string kPolicies = FLOWRL_POLICIES_DIR;
 
 }  // namespace
 
-TEST_CASE("recipe: the named recipes of each env", "[collect]") {
+TEST_CASE("collect::recipe: the named recipes of each env", "[collect]") {
   CHECK(collect::recipe_names() == std::vector<std::string>{"random", "medium", "expert", "medium-expert", "mixed"});
 
   const auto medium = collect::recipe("hopper", "medium", kPolicies);
@@ -69,7 +69,7 @@ TEST_CASE("recipe: the named recipes of each env", "[collect]") {
   CHECK(positions.rungs[0].behaviour.policy == medium.rungs[0].behaviour.policy);
 }
 
-TEST_CASE("recipe: an unknown recipe or env is a flowrl::Error listing the known ones", "[collect]") {
+TEST_CASE("collect::recipe: an unknown recipe or env is a flowrl::Error listing the known ones", "[collect]") {
   const std::string unknown = test::error_message([] { collect::recipe("hopper", "medium-replay", kPolicies); });
   CHECK_THAT(unknown, Contains("unknown recipe 'medium-replay'") &&
                           Contains("known recipes: random, medium, expert, medium-expert, mixed."));
@@ -81,7 +81,7 @@ TEST_CASE("recipe: an unknown recipe or env is a flowrl::Error listing the known
              Contains("recipe hopper-mixed needs /no/such/folder/hopper-a2c.h5, which does not exist"));
 }
 
-TEST_CASE("collect(recipe): mixed has exactly N rows, every rung but the last ends on a done", "[collect]") {
+TEST_CASE("collect::collect(recipe): mixed has exactly N rows, every rung but the last ends on a done", "[collect]") {
   const auto r = collect::recipe("hopper", "mixed", kPolicies);
   const auto made = collect::collect(r, collect::CollectOptions(4000).seed(2).threads(2));
   const data::D4RLDataset& ds = made.dataset;
@@ -103,7 +103,7 @@ TEST_CASE("collect(recipe): mixed has exactly N rows, every rung but the last en
   CHECK((ds.terminals[first.size() - 1] || ds.timeouts[first.size() - 1]));
 }
 
-TEST_CASE("collect(recipe): medium-expert is the medium and expert rows of the same seed", "[collect]") {
+TEST_CASE("collect::collect(recipe): medium-expert is the medium and expert rows of the same seed", "[collect]") {
   const auto me = collect::collect(collect::recipe("hopper", "medium-expert", kPolicies),
                                    collect::CollectOptions(3000).seed(4).threads(2));
   const auto medium =
@@ -123,7 +123,7 @@ TEST_CASE("collect(recipe): medium-expert is the medium and expert rows of the s
   CHECK(expert.dataset.metadata.strings.at("flowrl/recipe") == "expert");
 }
 
-TEST_CASE("collect(recipe): too few rows for the rungs are said", "[collect]") {
+TEST_CASE("collect::collect(recipe): too few rows for the rungs are said", "[collect]") {
   const auto me = collect::recipe("hopper", "medium-expert", kPolicies);
   CHECK_THAT(test::error_message([&] { collect::collect(me, collect::CollectOptions(1)); }),
              Contains("too small for its two halves"));

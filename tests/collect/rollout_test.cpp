@@ -13,7 +13,7 @@
 using namespace flowrl;
 using Catch::Matchers::Contains;
 
-TEST_CASE("collect: random hopper rows have D4RL's shapes and flags", "[collect]") {
+TEST_CASE("collect::collect: random hopper rows have D4RL's shapes and flags", "[collect]") {
   const auto made = collect::collect("hopper", collect::Behaviour(), collect::CollectOptions(2000).seed(1));
   const data::D4RLDataset& ds = made.dataset;
   REQUIRE(ds.size() == 2000);
@@ -54,7 +54,7 @@ TEST_CASE("collect: random hopper rows have D4RL's shapes and flags", "[collect]
   CHECK(ds.metadata.strings.count("algorithm") == 0);
 }
 
-TEST_CASE("collect: 1000-step episodes end in a timeout; the last episode is cut unflagged", "[collect]") {
+TEST_CASE("collect::collect: 1000-step episodes end in a timeout, the last episode is cut unflagged", "[collect]") {
   const auto made = collect::collect("hopper-medium-v2", test::shipped("hopper-trpo.h5", false),
                                      collect::CollectOptions(1200).threads(2));
   const data::D4RLDataset& ds = made.dataset;
@@ -72,7 +72,7 @@ TEST_CASE("collect: 1000-step episodes end in a timeout; the last episode is cut
   CHECK(made.description == "hopper-trpo.h5 deterministic");
 }
 
-TEST_CASE("collect: the rows depend on the seed, not on threads or env copies", "[collect]") {
+TEST_CASE("collect::collect: the rows depend on the seed, not on threads or env copies", "[collect]") {
   const auto behaviour = test::shipped("hopper-sac.h5", true, 0.2);
   const auto a = collect::collect("hopper", behaviour, collect::CollectOptions(1500).seed(3).threads(1).num_envs(1));
   const auto b = collect::collect("hopper", behaviour, collect::CollectOptions(1500).seed(3).threads(2).num_envs(5));
@@ -93,7 +93,7 @@ TEST_CASE("collect: the rows depend on the seed, not on threads or env copies", 
         "hopper-sac.h5 stochastic + N(0, 0.2^2) action noise");
 }
 
-TEST_CASE("collect: positions-only envs keep qpos[1:] of the same rows", "[collect]") {
+TEST_CASE("collect::collect: positions-only envs keep qpos[1:] of the same rows", "[collect]") {
   const auto behaviour = test::shipped("hopper-sac.h5", true);
   const auto full = collect::collect("hopper", behaviour, collect::CollectOptions(800).seed(5));
   const auto pos = collect::collect("hopper-positions", behaviour, collect::CollectOptions(800).seed(5));
@@ -105,7 +105,7 @@ TEST_CASE("collect: positions-only envs keep qpos[1:] of the same rows", "[colle
   CHECK(pos.dataset.metadata.strings.at("flowrl/env") == "hopper-positions");
 }
 
-TEST_CASE("collect: a bad option or policy is a flowrl::Error naming it", "[collect]") {
+TEST_CASE("collect::collect: a bad option or policy is a flowrl::Error naming it", "[collect]") {
   CHECK_THAT(test::error_message([] { collect::collect("hopper", collect::Behaviour(), collect::CollectOptions(0)); }),
              Contains("transitions must be >= 1, got 0"));
   CHECK_THROWS_AS(collect::collect("hopper", collect::Behaviour(), collect::CollectOptions(10).threads(0)), Error);

@@ -26,6 +26,7 @@ the ledger.
 CTest passes --build-dir and one --program NAME=PATH per program target; run by hand, programs are looked
 for under build/. --list prints every command found and what was checked. Standard library only.
 """
+import concurrent.futures
 import glob
 import os
 import re
@@ -176,9 +177,15 @@ class Checker:
 
     def problems(self):
         found = []
-        for doc in documents(self.root):
+        texts = {doc: read(doc) for doc in documents(self.root)}
+        # the programs the documents mention answer --help side by side (each starts LibTorch: seconds)
+        named = [name for name in sorted(self.built) if any(name in text for text in texts.values())]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+            for name, result in zip(named, pool.map(self.help_runner, [self.built[n] for n in named])):
+                self.help_results[name] = result
+        for doc, text in texts.items():
             rel = os.path.relpath(doc, self.root)
-            for n, snippet, kind in shell_snippets(read(doc)):
+            for n, snippet, kind in shell_snippets(text):
                 for tokens in simple_commands(snippet, kind):
                     problem = self.check_command(tokens, kind)
                     if problem:
