@@ -63,7 +63,7 @@ TEST_CASE("collect::check_qpos_consistency: a state that does not give its obser
   // without states there is nothing to replay
   ds.infos.qpos = {};
   ds.infos.qvel = {};
-  CHECK_THAT(test::error_message([&] { collect::check_qpos_consistency(ds, "hopper", 10); }),
+  CHECK_THAT(test::error_of([&] { collect::check_qpos_consistency(ds, "hopper", 10); }),
              Contains("has no infos/qpos and infos/qvel"));
 }
 
@@ -92,7 +92,7 @@ TEST_CASE("collect::check_returns: a policy's dataset agrees with fresh episodes
   CHECK_FALSE(off.ok);
 
   const collect::Behaviour random;
-  CHECK_THAT(test::error_message([&] { collect::check_returns("hopper", random, stats.returns, options); }),
+  CHECK_THAT(test::error_of([&] { collect::check_returns("hopper", random, stats.returns, options); }),
              Contains("only such a behaviour has a return to compare"));
   CHECK_THROWS_AS(collect::check_returns("hopper", expert, stats.returns, collect::ReturnCheckOptions(0)), Error);
 }

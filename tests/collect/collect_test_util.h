@@ -1,9 +1,9 @@
-// collect_test_util.h — shared helpers of the flowrl::collect tests (and test::error_message).
+// collect_test_util.h — shared helpers of the flowrl::collect tests (and test::error_of).
 #pragma once
 
 #include <flowrl/collect/rollout.h>
 
-#include "error_message.h"
+#include "error_of.h"
 
 #include <string>
 

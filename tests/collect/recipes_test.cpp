@@ -70,14 +70,14 @@ TEST_CASE("collect::recipe: the named recipes of each env", "[collect]") {
 }
 
 TEST_CASE("collect::recipe: an unknown recipe or env is a flowrl::Error listing the known ones", "[collect]") {
-  const std::string unknown = test::error_message([] { collect::recipe("hopper", "medium-replay", kPolicies); });
+  const std::string unknown = test::error_of([] { collect::recipe("hopper", "medium-replay", kPolicies); });
   CHECK_THAT(unknown, Contains("unknown recipe 'medium-replay'") &&
                           Contains("known recipes: random, medium, expert, medium-expert, mixed."));
-  CHECK_THAT(test::error_message([] { collect::recipe("hoper", "medium", kPolicies); }),
+  CHECK_THAT(test::error_of([] { collect::recipe("hoper", "medium", kPolicies); }),
              Contains("unknown environment 'hoper'") && Contains("hopper"));
   // the files are not opened by the lookup: a wrong folder is said when collecting, before any rollout
   const auto r = collect::recipe("hopper", "mixed", "/no/such/folder");
-  CHECK_THAT(test::error_message([&] { collect::collect(r, collect::CollectOptions(4000)); }),
+  CHECK_THAT(test::error_of([&] { collect::collect(r, collect::CollectOptions(4000)); }),
              Contains("recipe hopper-mixed needs /no/such/folder/hopper-a2c.h5, which does not exist"));
 }
 
@@ -125,12 +125,12 @@ TEST_CASE("collect::collect(recipe): medium-expert is the medium and expert rows
 
 TEST_CASE("collect::collect(recipe): too few rows for the rungs are said", "[collect]") {
   const auto me = collect::recipe("hopper", "medium-expert", kPolicies);
-  CHECK_THAT(test::error_message([&] { collect::collect(me, collect::CollectOptions(1)); }),
+  CHECK_THAT(test::error_of([&] { collect::collect(me, collect::CollectOptions(1)); }),
              Contains("too small for its two halves"));
   // a medium half of 2 rows has no finished episode to keep
-  CHECK_THAT(test::error_message([&] { collect::collect(me, collect::CollectOptions(4)); }),
+  CHECK_THAT(test::error_of([&] { collect::collect(me, collect::CollectOptions(4)); }),
              Contains("leaves its first half") && Contains("without a finished episode"));
   const auto mixed = collect::recipe("hopper", "mixed", kPolicies);
-  CHECK_THAT(test::error_message([&] { collect::collect(mixed, collect::CollectOptions(50)); }),
+  CHECK_THAT(test::error_of([&] { collect::collect(mixed, collect::CollectOptions(50)); }),
              Contains("without a finished episode; pass more transitions"));
 }

@@ -106,7 +106,7 @@ TEST_CASE("collect::collect: positions-only envs keep qpos[1:] of the same rows"
 }
 
 TEST_CASE("collect::collect: a bad option or policy is a flowrl::Error naming it", "[collect]") {
-  CHECK_THAT(test::error_message([] { collect::collect("hopper", collect::Behaviour(), collect::CollectOptions(0)); }),
+  CHECK_THAT(test::error_of([] { collect::collect("hopper", collect::Behaviour(), collect::CollectOptions(0)); }),
              Contains("transitions must be >= 1, got 0"));
   CHECK_THROWS_AS(collect::collect("hopper", collect::Behaviour(), collect::CollectOptions(10).threads(0)), Error);
   collect::Behaviour noisy;
@@ -117,6 +117,6 @@ TEST_CASE("collect::collect: a bad option or policy is a flowrl::Error naming it
                   Error);
   CHECK_THROWS_AS(collect::collect("hopper", test::shipped("no-such-policy.h5", false), collect::CollectOptions(10)),
                   Error);
-  CHECK_THAT(test::error_message([] { collect::collect("hoper", collect::Behaviour(), collect::CollectOptions(10)); }),
+  CHECK_THAT(test::error_of([] { collect::collect("hoper", collect::Behaviour(), collect::CollectOptions(10)); }),
              Contains("unknown environment 'hoper'"));
 }

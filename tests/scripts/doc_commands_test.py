@@ -8,14 +8,15 @@ Reads the shell lines of the documents (fenced code blocks without a language or
 text, indented code blocks, and inline `code` spans), splits them into simple commands (at &&, ||, ;, |,
 $( and newlines; backslash continuations joined; VAR=value, sudo, env, time and timeout N skipped), and
 checks what each one runs:
-  - a flowrl program (a name that apps/*/CMakeLists.txt or bench/**/CMakeLists.txt builds), bare
-    (`train-agent ...`) or as a build path (`build/bin/train-agent`, `./build/bench/agent/bench_train_step`):
-    built, at that path below the build folder, and `PROGRAM --help` exits 0 (programs this configuration
-    does not build are skipped; a name flowrl does not build is an error);
-  - a script (a path under scripts/, bench/, tests/ or .ci/, or a .py or .sh under another folder of the
-    repository) run directly (`scripts/x.sh ...`, in a code block or an inline span with arguments): it
-    exists and has its run bit; run through an interpreter (`bash scripts/x.sh`, `python3 scripts/x.py`)
-    or only named in an inline span without arguments: it exists;
+  - a flowrl program (a name that apps/*/CMakeLists.txt or bench/**/CMakeLists.txt builds, or a test
+    executable of tests/**/CMakeLists.txt), bare (`train-agent ...`) or as a build path
+    (`build/bin/train-agent`, `./build/bench/agent/bench_train_step`): built, at that path below the build
+    folder, and `PROGRAM --help` exits 0 (programs this configuration does not build are skipped; a name
+    flowrl does not build is an error);
+  - a script (a path under scripts/ or .ci/, or a .py or .sh under another folder of the repository): run
+    directly (`scripts/x.sh ...` in a code block, or in an inline span with arguments), it exists and has
+    its run bit; run through an interpreter (`bash scripts/x.sh`, `python3 scripts/x.py`) or only named in
+    an inline span without arguments, it exists;
   - a bare script name in command position (`plot-run.py RUN_DIR`) is an error: it does not run as typed.
 Also every file of the repository that starts with #! has its run bit.
 
@@ -119,12 +120,15 @@ def simple_commands(snippet, kind):
 
 
 def source_programs(root):
-    """Names of the programs flowrl builds: flowrl_app(NAME in apps/, add_executable(NAME in bench/."""
+    """Names of the programs flowrl builds: flowrl_app(NAME in apps/, add_executable(NAME in bench/, and the
+    test executables, flowrl_add_test(NAME in tests/."""
     names = set()
     for cmake in glob.glob(os.path.join(root, "apps", "*", "CMakeLists.txt")):
         names.update(re.findall(r"flowrl_app\(\s*([\w.-]+)", read(cmake)))
     for cmake in glob.glob(os.path.join(root, "bench", "**", "CMakeLists.txt"), recursive=True):
         names.update(re.findall(r"add_executable\(\s*([\w.-]+)", read(cmake)))
+    for cmake in glob.glob(os.path.join(root, "tests", "**", "CMakeLists.txt"), recursive=True):
+        names.update(re.findall(r"flowrl_add_test\(\s*([\w.-]+)", read(cmake)))
     return names
 
 
@@ -220,9 +224,9 @@ class Checker:
             if name not in self.known:
                 return f"{path} is not a program flowrl builds ({', '.join(sorted(self.known))})"
             return self.check_program(name, path.split("/", 1)[1])
-        in_script_folder = re.match(r"^(scripts|\.ci|bench|tests)/", path)
-        # a .py or .sh elsewhere counts when its top folder is the repository's (model/Flowformer.py,
-        # the Flowformer authors' file, is not)
+        # scripts/ and .ci/ hold scripts with or without an extension; elsewhere a .py or .sh counts when its
+        # top folder is the repository's (model/Flowformer.py, the Flowformer authors' file, is not)
+        in_script_folder = re.match(r"^(scripts|\.ci)/", path)
         ours = os.path.isdir(os.path.join(self.root, path.split("/")[0]))
         if in_script_folder or (path.endswith(SCRIPT_EXT) and ours):
             return self.check_script(path, run_directly=(kind == "block" or bool(args)))
