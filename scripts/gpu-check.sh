@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# gpu-check.sh — the one prepared call for a session that is lent the GPU machine (README, "GPU").
+# gpu-check.sh — the one prepared call for a session that is lent the GPU machine (docs/building.md, "GPU").
 # Runs ON a GPU machine, from the project's root. On the development VM's lent GPU machine (no
 # package mirror there) run ../shared/gpu/bundle.sh here first, then with the device tool:
 #

@@ -9,17 +9,14 @@
 // --check-episodes E the policy is evaluated for E fresh episodes and its mean return compared with
 // the dataset's. A failed check exits 1; errors print the message and exit 1 (2 for bad usage).
 #include <boost/program_options.hpp>
-#include <flowrl/behaviour/behaviour_policy.h>
+#include <flowrl/collect.h>
 #include <flowrl/core/error.h>
 #include <flowrl/core/file.h>
 #include <flowrl/core/json.h>
 #include <flowrl/core/threads.h>
-#include <flowrl/data/d4rl.h>
 #include <flowrl/data/episodes.h>
-#include <flowrl/envs/evaluate.h>
 #include <flowrl/envs/registry.h>
 #include <flowrl/envs/scores.h>
-#include <flowrl/envs/vector_env.h>
 
 #include <algorithm>
 #include <cmath>
@@ -31,9 +28,6 @@
 #include <sstream>
 #include <string>
 #include <thread>
-
-#include "recipes.h"
-#include "rollout.h"
 
 namespace po = boost::program_options;
 using namespace flowrl;
@@ -127,132 +121,85 @@ int run(int argc, char** argv) {
   }
   check_not_input(a.json, "--json", a.out, "the --out dataset");
 
-  collect::RolloutOptions ro;
-  ro.env = env;
-  ro.seed = static_cast<uint64_t>(a.seed);
-  ro.threads = a.threads;
-  ro.num_envs = a.num_envs;
-  ro.progress = !a.no_progress;
+  const auto options = collect::CollectOptions(a.transitions)
+                           .seed(static_cast<uint64_t>(a.seed))
+                           .threads(a.threads)
+                           .num_envs(a.num_envs)
+                           .progress(!a.no_progress);
 
   // --- collect
-  data::D4RLDataset ds;
+  std::optional<collect::Recipe> recipe;
+  collect::Behaviour behaviour;
   std::optional<collect::Behaviour> single;  // the one behaviour, when there is one
-  std::string what;
-  // --check-episodes needs one policy file without extra noise: said before the collection
-  const auto check_ok = [&](const collect::Behaviour& b) { return b.policy != "random" && b.action_noise == 0.0; };
-  const char* check_needs = "--check-episodes needs a single policy file without --action-noise (not random, not a "
-                            "stitched or mixed recipe).";
   if (!a.recipe.empty()) {
-    const collect::Recipe recipe = collect::find_recipe(env, a.recipe, a.policies_dir);
-    FLOWRL_CHECK(a.check_episodes == 0 || (recipe.kind == collect::RecipeKind::kSingle &&
-                                           check_ok(recipe.rungs.front().behaviour)), check_needs);
-    for (const auto& rung : recipe.rungs)
-      if (rung.behaviour.policy != "random")
-        FLOWRL_CHECK(std::filesystem::exists(rung.behaviour.policy), "recipe ", recipe.id(), " needs ",
-                     rung.behaviour.policy, ", which does not exist; pass --policies-dir (the folder of "
-                     "data/policies/*.h5).");
-    if (recipe.kind == collect::RecipeKind::kSingle) single = recipe.rungs.front().behaviour;
-    ds = collect::build_recipe(recipe, a.transitions, ro);
-    what = "recipe " + recipe.id();
-    std::string rungs;
-    for (const auto& r : recipe.rungs) rungs += (rungs.empty() ? "" : "; ") + r.label + ": " + r.behaviour.describe();
-    ds.metadata.strings["flowrl/recipe"] = recipe.name;
-    ds.metadata.strings["flowrl/behaviour"] = rungs;
+    recipe = collect::recipe(env, a.recipe, a.policies_dir);
+    single = recipe->single_behaviour();
   } else {
-    collect::Behaviour b;
-    b.policy = a.policy;
-    b.stochastic = a.stochastic;
-    b.noise_std = a.noise_std;
-    b.action_noise = a.action_noise;
-    FLOWRL_CHECK(a.check_episodes == 0 || check_ok(b), check_needs);
-    ro.transitions = a.transitions;
-    ro.label = env;
-    ds = collect::collect(b, ro);
-    single = b;
-    what = b.describe();
-    ds.metadata.strings["flowrl/behaviour"] = b.describe();
+    behaviour.policy = a.policy;
+    behaviour.stochastic = a.stochastic;
+    behaviour.noise_std = a.noise_std;
+    behaviour.action_noise = a.action_noise;
+    single = behaviour;
   }
-  if (single && single->policy != "random") {
-    // D4RL's medium/expert files name the algorithm
-    std::string alg = behaviour::MlpPolicy::load(single->policy).info().algorithm;
-    std::transform(alg.begin(), alg.end(), alg.begin(), ::toupper);
-    ds.metadata.strings["algorithm"] = alg;
-  }
-  ds.metadata.strings["flowrl/env"] = env;
-  ds.metadata.strings["flowrl/seed"] = std::to_string(a.seed);
+  // said before the collection
+  FLOWRL_CHECK(a.check_episodes == 0 || (single && collect::returns_checkable(*single)),
+               "--check-episodes needs a single policy file without --action-noise (not random, not a "
+               "stitched or mixed recipe).");
+  collect::CollectSummary made =
+      recipe ? collect::collect(*recipe, options) : collect::collect(env, behaviour, options);
   std::string command;
   for (int i = 0; i < argc; ++i) command += (i ? " " : "") + std::string(argv[i]);
-  ds.metadata.strings["flowrl/command"] = command;
+  made.dataset.metadata.strings["flowrl/command"] = command;
 
-  // --- write, then read back through the validating reader
-  data::write_d4rl(a.out, ds);
-  const auto probe = envs::make_env(env);
-  const data::D4RLDataset back = data::load_d4rl(
-      a.out, data::D4RLReadOptions()
-                 .obs_dim(static_cast<int64_t>(probe->observation_space().dim()))
-                 .act_dim(static_cast<int64_t>(probe->action_space().dim()))
-                 .env_name(env));
-  const auto stats = data::dataset_stats(back);
+  // --- write, then read back through the validating reader and replay the MuJoCo states
+  const collect::WrittenDataset written = collect::write_dataset(a.out, made.dataset, env, a.check_rows);
+  const auto& stats = written.stats;
   const auto ref = envs::find_reference_scores(env);
   auto norm = [&](double r) { return ref ? envs::normalized_score(env, r) : std::nan(""); };
 
   std::cout << std::fixed << std::setprecision(2);
-  std::cout << "wrote " << a.out << ": " << what << "\n"
+  std::cout << "wrote " << a.out << ": " << made.description << "\n"
             << "  rows " << stats.rows << ", episodes " << stats.episodes << " (+ trailing " << stats.trailing_rows
             << " rows), terminals " << stats.terminals << ", timeouts " << stats.timeouts << "\n"
             << "  episode length " << stats.lengths.mean << " +- " << stats.lengths.std << "\n"
             << "  return " << stats.returns.mean << " +- " << stats.returns.std << " (min " << stats.returns.min
             << ", max " << stats.returns.max << "), normalized " << norm(stats.returns.mean) << "\n"
             << "  check: the reader's validation passed\n";
-
-  // --- D4RL's qpos/qvel consistency check
-  bool ok = true;
-  const auto cons = collect::check_qpos_consistency(back, env, a.check_rows);
-  const bool cons_ok = cons.max_squared_error < 1e-8;
-  ok = ok && cons_ok;
+  const auto& cons = written.consistency;
+  bool ok = cons.ok();
   std::cout << std::scientific << std::setprecision(2) << "  check: qpos/qvel reproduce observations on "
             << cons.rows_checked << " rows, max squared error " << cons.max_squared_error << " (row "
-            << cons.worst_row << ") " << (cons_ok ? "< 1e-8: ok" : ">= 1e-8: FAILED") << "\n"
+            << cons.worst_row << ") " << (cons.ok() ? "< 1e-8: ok" : ">= 1e-8: FAILED") << "\n"
             << std::fixed;
 
   // --- the dataset's mean return vs a fresh evaluation of the same behaviour
-  std::optional<envs::EvaluationResult> eval;
-  double z = 0.0;
+  std::optional<collect::ReturnCheck> check;
   if (a.check_episodes > 0) {
-    behaviour::BehaviourPolicy policy(behaviour::MlpPolicy::load(single->policy),
-                                      behaviour::BehaviourPolicyOptions()
-                                          .stochastic(single->stochastic)
-                                          .noise_std(single->noise_std));
-    envs::VectorEnv venv(envs::full_observation_env(env),  // the behaviour sees full observations
-                         envs::VectorEnvOptions(std::min<int64_t>(a.check_episodes, 8 * a.threads)).threads(a.threads));
-    // seeds disjoint from the dataset's episodes
-    eval = envs::evaluate(venv, policy, envs::EvaluateOptions(a.check_episodes).seed(static_cast<uint64_t>(a.seed) + 0x9e3779b97f4a7c15ULL));
-    const double n1 = double(stats.returns.count), n2 = double(a.check_episodes);
-    const double se = std::sqrt(stats.returns.std * stats.returns.std / std::max(n1, 1.0) +
-                                eval->returns.std * eval->returns.std / n2);
-    z = se > 0 ? std::abs(stats.returns.mean - eval->returns.mean) / se : 0.0;
-    const bool ret_ok = z < 4.0 || std::abs(stats.returns.mean - eval->returns.mean) < 1e-6 * std::abs(eval->returns.mean) + 1e-9;
-    ok = ok && ret_ok;
-    std::cout << "  check: evaluation over " << a.check_episodes << " fresh episodes: return " << eval->returns.mean
-              << " +- " << eval->returns.std << "; dataset - evaluation = "
-              << stats.returns.mean - eval->returns.mean << " (" << z << " standard errors) "
-              << (ret_ok ? "< 4: ok" : ">= 4: FAILED") << "\n";
+    check = collect::check_returns(
+        env, *single, stats.returns,
+        collect::ReturnCheckOptions(a.check_episodes).seed(static_cast<uint64_t>(a.seed)).threads(a.threads));
+    ok = ok && check->ok;
+    std::cout << "  check: evaluation over " << a.check_episodes << " fresh episodes: return "
+              << check->evaluation.returns.mean << " +- " << check->evaluation.returns.std
+              << "; dataset - evaluation = " << check->difference << " (" << check->z << " standard errors) "
+              << (check->ok ? "< 4: ok" : ">= 4: FAILED") << "\n";
   }
 
   if (!a.json.empty()) {
     std::ostringstream j;
     j << "{\n  \"file\": " << json_string(a.out) << ",\n  \"env\": " << json_string(env)
-      << ",\n  \"what\": " << json_string(what) << ",\n  \"seed\": " << a.seed << ",\n  \"rows\": " << stats.rows
+      << ",\n  \"what\": " << json_string(made.description) << ",\n  \"seed\": " << a.seed
+      << ",\n  \"rows\": " << stats.rows
       << ",\n  \"episodes\": " << stats.episodes << ",\n  \"trailing_rows\": " << stats.trailing_rows
       << ",\n  \"terminals\": " << stats.terminals << ",\n  \"timeouts\": " << stats.timeouts
       << ",\n  \"lengths\": " << data::to_json(stats.lengths) << ",\n  \"returns\": " << data::to_json(stats.returns)
       << ",\n  \"normalized_mean\": " << (ref ? json_number(norm(stats.returns.mean), 10) : "null")
       << ",\n  \"consistency_max_squared_error\": " << json_number(cons.max_squared_error, 10)
       << ",\n  \"consistency_rows\": " << cons.rows_checked;
-    if (eval)
+    if (check)
       j << ",\n  \"evaluation\": {\"episodes\": " << a.check_episodes << ", \"mean\": "
-        << json_number(eval->returns.mean, 10) << ", \"std\": " << json_number(eval->returns.std, 10)
-        << ", \"z\": " << json_number(z, 10) << "}";
+        << json_number(check->evaluation.returns.mean, 10) << ", \"std\": "
+        << json_number(check->evaluation.returns.std, 10) << ", \"z\": " << json_number(check->z, 10) << "}";
     j << ",\n  \"checks_passed\": " << (ok ? "true" : "false") << "\n}\n";
     write_file_atomically(a.json, j.str());
   }

@@ -3,7 +3,8 @@
 # Installs the flowrl build into a fresh prefix, configures and builds the consumer project
 # against it (find_package(flowrl)), and runs it. Then, with the installed programs only, makes a
 # tiny dataset, trains a tiny run and evaluates one episode, and checks that the consumer's
-# hand-written control loop (flowrl_deploy) reproduces that episode's return exactly.
+# hand-written control loop (flowrl_deploy) reproduces that episode's return exactly, and that the
+# consumer's flowrl::collect call (flowrl_collect) makes the same rows as collect-dataset.
 set -euo pipefail
 build=$1
 consumer=$2
@@ -47,6 +48,7 @@ run "$bin/train-agent" --config "$work/tiny.yaml" --seed 2 --no-progress --out "
 run "$bin/evaluate-policy" --checkpoint "$work/run" --env hopper --target-return 3600 --episodes 1 \
   --seed 7 --quiet --json "$work/eval.json"
 mv "$work/moved" "$work/prefix"   # the consumer's programs were linked against this path
+"$work/build/flowrl_collect" "$work/random.hdf5" "$work/consumer.hdf5"
 # Both print the return through json_number (12 significant digits): the strings must be equal.
 deploy=$("$work/build/flowrl_deploy" "$work/run" 3600 7)
 echo "$deploy"

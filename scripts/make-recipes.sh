@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Generate every named recipe for hopper, halfcheetah and walker2d and print a Markdown table of
 # their measured returns (the table in docs/datasets.md comes from this script).
-#   apps/collect_dataset/make-recipes.sh BUILD_DIR OUT_DIR [TRANSITIONS] [SEED]
+#   scripts/make-recipes.sh BUILD_DIR OUT_DIR [TRANSITIONS] [SEED]
 # TRANSITIONS (default: each recipe's D4RL size) is per recipe; medium-expert gets twice it.
 set -euo pipefail
 build=${1:?build dir}; out=${2:?output dir}; n=${3:-0}; seed=${4:-0}

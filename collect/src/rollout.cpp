@@ -1,5 +1,7 @@
-// rollout.cpp — collect() and check_qpos_consistency() (see rollout.h).
-#include "rollout.h"
+// rollout.cpp — the rollout loop and collect(env, behaviour, options) (see flowrl/collect/rollout.h).
+#include <flowrl/collect/rollout.h>
+
+#include "roll.h"
 
 #include <flowrl/behaviour/behaviour_policy.h>
 #include <flowrl/core/error.h>
@@ -10,6 +12,8 @@
 #include <flowrl/envs/registry.h>
 #include <flowrl/envs/vector_env.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -89,16 +93,18 @@ std::string Behaviour::describe() const {
   return out.str();
 }
 
-data::D4RLDataset collect(const Behaviour& behaviour, const RolloutOptions& options, RolloutStats* stats) {
-  FLOWRL_CHECK(options.transitions >= 1, "--transitions must be >= 1, got ", options.transitions, ".");
-  FLOWRL_CHECK(options.threads >= 1, "--threads must be >= 1, got ", options.threads, ".");
+namespace detail {
+
+CollectSummary roll(const std::string& env_name, const Behaviour& behaviour, const CollectOptions& options) {
+  FLOWRL_CHECK(options.transitions() >= 1, "collect: transitions must be >= 1, got ", options.transitions(), ".");
+  FLOWRL_CHECK(options.threads() >= 1, "collect: threads must be >= 1, got ", options.threads(), ".");
   FLOWRL_CHECK(behaviour.action_noise >= 0, "action noise must be >= 0, got ", behaviour.action_noise, ".");
   const auto t0 = std::chrono::steady_clock::now();
-  const int64_t N = options.transitions;
-  const int64_t copies = options.num_envs > 0 ? options.num_envs : 8 * options.threads;
+  const int64_t N = options.transitions();
+  const int64_t copies = options.num_envs() > 0 ? options.num_envs() : 8 * options.threads();
   // the policy acts on full observations; a positions-only env's rows keep their first R values
-  const std::string env = envs::resolve_env_name(options.env);
-  envs::VectorEnv venv(envs::full_observation_env(env), envs::VectorEnvOptions(copies).threads(options.threads));
+  const std::string env = envs::resolve_env_name(env_name);
+  envs::VectorEnv venv(envs::full_observation_env(env), envs::VectorEnvOptions(copies).threads(options.threads()));
   const int64_t S = static_cast<int64_t>(venv.observation_space().dim());
   const int64_t A = static_cast<int64_t>(venv.action_space().dim());
   const int64_t R = envs::is_positions_only(env) ? static_cast<int64_t>(envs::make_env(env)->observation_space().dim()) : S;
@@ -123,7 +129,7 @@ data::D4RLDataset collect(const Behaviour& behaviour, const RolloutOptions& opti
   out.actions.cols = A;
   int64_t next_episode = 0, next_flush = 0, written = 0, live_rows = 0, steps = 0;
   std::optional<ProgressBar> bar;
-  if (options.progress) bar.emplace(N, options.label + " rows");
+  if (options.progress()) bar.emplace(N, options.label() + " rows");
 
   // appends the first `rows` rows of an episode to the output
   auto flush = [&](EpisodeRows& e, int64_t rows) {
@@ -155,8 +161,8 @@ data::D4RLDataset collect(const Behaviour& behaviour, const RolloutOptions& opti
       if (s.episode >= 0 || live_rows >= N) continue;
       s.episode = next_episode++;
       const auto k = static_cast<uint64_t>(s.episode);
-      s.obs = venv.reset_at(i, envs::derive_seed(options.seed, k));
-      const uint64_t policy_seed = envs::derive_seed(options.seed ^ envs::kPolicySeedSalt, k);
+      s.obs = venv.reset_at(i, envs::derive_seed(options.seed(), k));
+      const uint64_t policy_seed = envs::derive_seed(options.seed() ^ envs::kPolicySeedSalt, k);
       s.noise.seed(envs::derive_seed(policy_seed, 1));
       s.step = 0;
       if (policy) policy->start_episode(i, policy_seed, s.obs);
@@ -239,43 +245,39 @@ data::D4RLDataset collect(const Behaviour& behaviour, const RolloutOptions& opti
     out.infos.qvel.rows = N;
   }
   out.source = env + " rollouts of " + behaviour.describe();
-  if (stats) {
-    stats->episodes_started = next_episode;
-    stats->env_steps = steps;
-    stats->seconds = seconds_since(t0);
-  }
-  return out;
+  CollectSummary made;
+  made.dataset = std::move(out);
+  made.episodes_started = next_episode;
+  made.env_steps = steps;
+  made.seconds = seconds_since(t0);
+  return made;
 }
 
-ConsistencyReport check_qpos_consistency(const data::D4RLDataset& ds, const std::string& env, int64_t rows) {
-  FLOWRL_CHECK(!ds.infos.qpos.empty() && !ds.infos.qvel.empty(), ds.source,
-               ": has no infos/qpos and infos/qvel; the consistency check needs them.");
-  auto instance = envs::make_env(env);
-  auto* loco = dynamic_cast<envs::LocomotionEnv*>(instance.get());
-  FLOWRL_CHECK(loco != nullptr, "env '", env, "' is not a MuJoCo locomotion env; cannot set its state.");
-  const int64_t n = ds.size();
-  const int64_t count = rows <= 0 || rows >= n ? n : rows;
-  ConsistencyReport report;
-  std::vector<double> qpos(static_cast<size_t>(ds.infos.qpos.cols)), qvel(static_cast<size_t>(ds.infos.qvel.cols));
-  for (int64_t c = 0; c < count; ++c) {
-    const int64_t t = count == n ? c : (c * (n - 1)) / std::max<int64_t>(count - 1, 1);
-    std::copy_n(ds.infos.qpos.row(t), qpos.size(), qpos.begin());
-    std::copy_n(ds.infos.qvel.row(t), qvel.size(), qvel.begin());
-    const envs::Observation obs = loco->set_state(qpos, qvel);
-    FLOWRL_CHECK(static_cast<int64_t>(obs.size()) == ds.obs_dim(), "env '", env, "' observations have ", obs.size(),
-                 " dims, the dataset's ", ds.obs_dim(), ".");
-    double err = 0.0;
-    for (int64_t j = 0; j < ds.obs_dim(); ++j) {
-      const double d = obs[static_cast<size_t>(j)] - ds.observations.at(t, j);
-      err += d * d;
-    }
-    if (err > report.max_squared_error || report.worst_row < 0) {
-      report.max_squared_error = err;
-      report.worst_row = t;
-    }
-    ++report.rows_checked;
+void stamp_metadata(CollectSummary& summary, const std::string& env, uint64_t seed, const std::string& behaviours) {
+  auto& strings = summary.dataset.metadata.strings;
+  strings["flowrl/env"] = env;
+  strings["flowrl/seed"] = std::to_string(seed);
+  strings["flowrl/behaviour"] = behaviours;
+  if (summary.behaviour && summary.behaviour->policy != "random") {
+    std::string algorithm = behaviour::MlpPolicy::load(summary.behaviour->policy).info().algorithm;
+    std::transform(algorithm.begin(), algorithm.end(), algorithm.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    strings["algorithm"] = algorithm;
   }
-  return report;
+}
+
+}  // namespace detail
+
+CollectSummary collect(const std::string& env_name, const Behaviour& behaviour, const CollectOptions& options) {
+  const std::string env = envs::resolve_env_name(env_name);
+  CollectOptions o = options;
+  if (o.label().empty()) o.label(env);
+  CollectSummary made = detail::roll(env, behaviour, o);
+  made.description = behaviour.describe();
+  made.behaviour = behaviour;
+  detail::stamp_metadata(made, env, options.seed(), behaviour.describe());
+  return made;
 }
 
 }  // namespace flowrl::collect
+

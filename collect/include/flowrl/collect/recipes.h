@@ -1,4 +1,4 @@
-// recipes.h — named dataset recipes per environment, mirroring D4RL's dataset types.
+// flowrl/collect/recipes.h — named dataset recipes per environment, mirroring D4RL's dataset types.
 //
 //   random         uniform random actions                                    (D4RL: 1M rows)
 //   medium         a policy at roughly 1/3 to 1/2 of expert return           (1M)
@@ -6,15 +6,17 @@
 //   medium-expert  medium cut after its last done, then expert whole         (2M; stitch_dataset.py)
 //   mixed          a medium-replay-like ladder of rungs from random to medium (D4RL medium-replay size)
 // docs/datasets.md lists each recipe's exact policies and its measured returns.
+//
+//   auto r = flowrl::collect::recipe("hopper", "mixed", "data/policies");
+//   auto made = flowrl::collect::collect(r, flowrl::collect::CollectOptions().seed(0).threads(2));
 #pragma once
 
-#include <flowrl/data/d4rl.h>
+#include <flowrl/collect/rollout.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
-
-#include "rollout.h"
 
 namespace flowrl::collect {
 
@@ -34,7 +36,7 @@ enum class RecipeKind {
 
 /// A named recipe for one env.
 struct Recipe {
-  std::string env;                  ///< "hopper", "halfcheetah", "walker2d"
+  std::string env;                  ///< resolved env name: "hopper", "walker2d-positions", ...
   std::string name;                 ///< "random", "medium", "expert", "medium-expert", "mixed"
   RecipeKind kind = RecipeKind::kSingle;
   std::vector<Rung> rungs;          ///< who acts, in order
@@ -42,19 +44,25 @@ struct Recipe {
 
   /// "hopper-medium" (flowrl's name; the file's D4RL-style name is hopper_medium-flowrl.hdf5).
   std::string id() const { return env + "-" + name; }
+  /// The behaviour of a single-rung recipe (random, medium, expert); none for medium-expert and mixed.
+  std::optional<Behaviour> single_behaviour() const;
 };
 
-/// Names of the recipes.
+/// Names of the recipes, in the order above.
 std::vector<std::string> recipe_names();
 
-/// The recipe `name` for `env` (any env name the registry accepts); policy files are looked up in
-/// `policies_dir`. Throws flowrl::Error listing the recipes when unknown.
-Recipe find_recipe(const std::string& env, const std::string& name, const std::string& policies_dir);
+/// The recipe `name` for `env` (any env name the registry accepts, positions-only variants
+/// included); its policy files are `policies_dir`/<env>-<algorithm>.h5 (the repository's
+/// data/policies). Throws flowrl::Error listing the known recipes when `name` is unknown, and
+/// naming the envs that have recipes when `env` has none. The files are not opened here.
+Recipe recipe(const std::string& env, const std::string& name, const std::string& policies_dir);
 
-/// Builds a recipe's rows: `transitions` in all (<= 0: the default size). Rungs are collected with
-/// seeds derived from options.seed: a single or stitched rung uses options.seed itself, so the
-/// medium and expert halves of medium-expert equal the medium and expert datasets of that seed
-/// (cut to half the rows when transitions is overridden); ladder rung r uses derive_seed(seed, r).
-data::D4RLDataset build_recipe(const Recipe& recipe, int64_t transitions, const RolloutOptions& options);
+/// Collects a recipe: options.transitions() rows in all (<= 0: recipe.default_transitions). Rungs
+/// are collected with seeds derived from options.seed(): a single or stitched rung uses the seed
+/// itself, so the medium and expert halves of medium-expert equal the medium and expert datasets of
+/// that seed (cut to half the rows when transitions is set); ladder rung r uses derive_seed(seed, r).
+/// Throws flowrl::Error when a policy file is missing (before any rollout), when the rows are too
+/// few for the rungs, or when a rung that must end in a finished episode has none.
+CollectSummary collect(const Recipe& recipe, const CollectOptions& options);
 
 }  // namespace flowrl::collect
