@@ -187,3 +187,30 @@ TEST_CASE("a Minari run's evaluations are scored with the dataset's reference sc
                         Contains("(Hopper-v5)"));
   CHECK_FALSE(std::filesystem::exists(tmp.file("walker") + "/checkpoints"));
 }
+
+TEST_CASE("a Minari dataset evaluates in the Gymnasium v5 env of its env_spec, with Minari-normalized scores",
+          "[agent][minari]") {
+  // no dataset.env: the env comes from the dataset's metadata (Hopper-v5), which flowrl simulates
+  REQUIRE(simulated_hopper_v5() == std::optional<std::string>("hopper-v5"));
+  test::TempDir tmp;
+  auto yaml = test::tiny_config_yaml(kHopper, 2);
+  const std::string env_line = "  env: hopper\n";
+  REQUIRE(yaml.find(env_line) != std::string::npos);
+  yaml.erase(yaml.find(env_line), env_line.size());
+  auto cfg = config::Config::parse(yaml, "v5.yaml");
+  cfg.set("eval.final_episodes=2");
+  const auto config = TrainConfig::from(cfg);
+  CHECK(config.dataset.env == "hopper-v5");
+  TrainRunOptions run;
+  run.run_dir = tmp.file("run");
+  run.resolved_yaml = cfg.resolved_yaml();
+  run.progress = false;
+  const auto result = train_agent(config, run);
+  REQUIRE(result.final_evaluation.size() == 1);
+  const auto& r = result.final_evaluation[0].result;
+  CHECK(r.env == "hopper-v5");
+  REQUIRE(r.episodes.size() == 2);
+  REQUIRE(r.normalized.has_value());
+  CHECK(r.normalized->mean == Approx(100.0 * (r.returns.mean + 10.0) / 3000.0));  // the dataset's -10 / 2990
+  CHECK_THAT(r.info.at("scores"), Contains("ref_min_score -10, ref_max_score 2990"));
+}
