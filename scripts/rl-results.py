@@ -313,6 +313,16 @@ def flow_minus_softmax(runs):
     return [g for g in gaps if g is not None]
 
 
+def bar_sentence(subject, met, missed):
+    """'SUBJECT on 2 of the 3 datasets run (a, b) and misses it on 1 (c)' (no final stop)."""
+    line = f"{subject} on {len(met)} of the {len(met) + len(missed)} datasets run"
+    if met:
+        line += f" ({', '.join(met)})"
+    if missed:
+        line += f" and misses it on {len(missed)} ({', '.join(missed)})"
+    return line
+
+
 def summary_report(runs, data_score):
     """The summary table: dataset, data, both backbones at the headline target, bar, met."""
     out = ["| dataset | data | Flowformer-DT | softmax-DT | bar | met? |", "|---|---|---|---|---|---|"]
@@ -346,11 +356,7 @@ def summary_report(runs, data_score):
             bar_text = "–" if bar is None else f"{bar:.1f} ({what})"
             out.append(f"| {name} | {ds} | {texts[0]} | {texts[1]} | {bar_text} | {verdict} |")
     out.append("")
-    line = f"Flowformer-DT meets its bar on {len(met)} of the {len(met) + len(missed)} datasets run"
-    if met:
-        line += f" ({', '.join(met)})"
-    if missed:
-        line += f" and misses it on {len(missed)} ({', '.join(missed)})"
+    line = bar_sentence("Flowformer-DT meets its bar", met, missed)
     if pending:
         line += f"; {len(pending)} not run yet ({', '.join(pending)})"
     if partial:
@@ -646,12 +652,7 @@ def episode_report(protocol, base_runs, runs_root, data_score):
                        f"{text(ws)} | {verdict} |")
             rows.append((f"{env}-{dset}", k20, wf, ws))
     out.append("")
-    line = f"Whole-episode Flowformer-DT meets the bar on {len(met)} of the {len(met) + len(missed)} datasets run"
-    if met:
-        line += f" ({', '.join(met)})"
-    if missed:
-        line += f" and misses it on {len(missed)} ({', '.join(missed)})"
-    out.append(line + ".")
+    out.append(bar_sentence("Whole-episode Flowformer-DT meets the bar", met, missed) + ".")
     named = sum(1 for env, dset, seed in EPISODE_SOFTMAX_OF_RECORD if seed in seeded(we, env, dset, "softmax"))
     out.append(f"Whole-episode runs in the ledger (`docs/runs/{folder}/`): Flowformer-DT "
                f"{sum(len(r[2]) for r in rows)} of {len(rows) * len(SEEDS_OF_RECORD)} ({len(rows)} datasets x seeds "
