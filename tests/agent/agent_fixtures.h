@@ -70,19 +70,24 @@ inline config::Config tiny_config(const std::string& dataset, int64_t steps) {
   return config::Config::parse(tiny_config_yaml(dataset, steps), "tiny.yaml");
 }
 
-/// Trains (or, with `resume`, resumes) a tiny run of `steps` updates on `dataset` into `run_dir`,
-/// with `sets` overrides ("key=value") on tiny_config().
-inline TrainResult train(const std::string& dataset, const std::string& run_dir, int64_t steps, bool resume = false,
-                         const std::vector<std::string>& sets = {}) {
-  auto cfg = tiny_config(dataset, steps);
-  for (const auto& s : sets) cfg.set(s);
-  auto config = TrainConfig::from(cfg);
+/// Trains (or, with `resume`, resumes) the run `config` (read from `cfg`) into `run_dir`, quietly.
+inline TrainResult train_config(const TrainConfig& config, const config::Config& cfg, const std::string& run_dir,
+                                bool resume = false) {
   TrainRunOptions run;
   run.run_dir = run_dir;
   run.resume = resume;
   run.resolved_yaml = cfg.resolved_yaml();
   run.progress = false;
   return train_agent(config, run);
+}
+
+/// Trains (or, with `resume`, resumes) a tiny run of `steps` updates on `dataset` into `run_dir`,
+/// with `sets` overrides ("key=value") on tiny_config().
+inline TrainResult train(const std::string& dataset, const std::string& run_dir, int64_t steps, bool resume = false,
+                         const std::vector<std::string>& sets = {}) {
+  auto cfg = tiny_config(dataset, steps);
+  for (const auto& s : sets) cfg.set(s);
+  return train_config(TrainConfig::from(cfg), cfg, run_dir, resume);
 }
 
 }  // namespace flowrl::test

@@ -201,11 +201,7 @@ TEST_CASE("a Minari dataset evaluates in the Gymnasium v5 env of its env_spec, w
   cfg.set("eval.final_episodes=2");
   const auto config = TrainConfig::from(cfg);
   CHECK(config.dataset.env == "hopper-v5");
-  TrainRunOptions run;
-  run.run_dir = tmp.file("run");
-  run.resolved_yaml = cfg.resolved_yaml();
-  run.progress = false;
-  const auto result = train_agent(config, run);
+  const auto result = test::train_config(config, cfg, tmp.file("run"));
   REQUIRE(result.final_evaluation.size() == 1);
   const auto& r = result.final_evaluation[0].result;
   CHECK(r.env == "hopper-v5");

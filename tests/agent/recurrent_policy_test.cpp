@@ -107,15 +107,11 @@ TEST_CASE("model.context: episode trains on episode prefixes and evaluates throu
   auto config = TrainConfig::from(cfg);
   CHECK(config.episode_context);
   CHECK(config.model.context() == 64);
-  TrainRunOptions run;
-  run.run_dir = dir.file("run");
-  run.resolved_yaml = cfg.resolved_yaml();
-  run.progress = false;
-  const auto result = train_agent(config, run);
+  const auto result = test::train_config(config, cfg, dir.file("run"));
   REQUIRE(result.final_evaluation.size() == 1);
   CHECK(result.final_evaluation[0].result.episodes.size() == 2);
   // the run reads back as a whole-episode model; a mistyped context names the key
-  CHECK(load_agent(run.run_dir).config.episode_context);
+  CHECK(load_agent(dir.file("run")).config.episode_context);
   auto bad = test::tiny_config(data, 4);
   bad.set("model.context=episodes");
   CHECK_THROWS_WITH(TrainConfig::from(bad), Catch::Matchers::Contains("'model.context' must be a number of steps or `episode`"));
